@@ -1,0 +1,3 @@
+"""Accord: the service agreements database."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,407 @@
+"""JSON API of agreements: CRUD, versions with ETag/If-Match, lifecycle transitions, support
+links, and the external (customer-facing) view."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+
+from accord.agreements import service as agreements_service
+from accord.agreements.schemas import (
+    ActivationRequest,
+    AgreementCreate,
+    AgreementFilter,
+    AgreementKey,
+    AgreementListItem,
+    AgreementRead,
+    AgreementSupport,
+    AgreementUpdate,
+    ExternalAgreementRead,
+    SignOffCreate,
+    SupportLinkCreate,
+    TransitionRequest,
+    VersionCreate,
+    VersionRead,
+    VersionUpdate,
+)
+from accord.http.deps import PageDep, SessionDep
+from accord.http.problems import problem_responses
+from accord.identity.deps import require
+from accord.identity.rules import Actor, Permission
+from accord.kit.pagination import Page, encode_cursor
+from accord.kit.time import utc_now
+from accord.kit.types import Reason
+
+router = APIRouter(tags=["agreements"], responses=problem_responses(401, 403, 422, 503))
+
+READ = Permission.AGREEMENTS_READ
+WRITE = Permission.AGREEMENTS_WRITE
+APPROVE = Permission.AGREEMENTS_APPROVE
+KeyPath = Annotated[AgreementKey, Path()]
+NumberPath = Annotated[int, Path(ge=1)]
+ReasonQuery = Annotated[Reason, Query(description="Why; recorded in the audit trail.")]
+TRANSITION = problem_responses(404, 409)
+
+_ETAG = re.compile(r'^(?:W/)?"([A-Z]+-[0-9]+)/v([0-9]+)/r([0-9]+)"$')
+
+
+def version_etag(version: VersionRead) -> str:
+    return f'"{version.agreement}/v{version.number}/r{version.revision}"'
+
+
+def expected_revision(if_match: str | None, key: str, number: int) -> int | None:
+    """The revision an If-Match header names; an ETag of another version never matches."""
+    if if_match is None:
+        return None
+    match = _ETAG.match(if_match.strip())
+    if match is None or match.group(1) != key or int(match.group(2)) != number:
+        return -1
+    return int(match.group(3))
+
+
+def _with_etag(response: Response, version: VersionRead) -> VersionRead:
+    response.headers["ETag"] = version_etag(version)
+    return version
+
+
+# ---------------------------------------------------------------------------------- agreements
+
+
+@router.get("/agreements", response_model=Page[AgreementListItem])
+def list_agreements(
+    session: SessionDep,
+    page: PageDep,
+    filters: Annotated[AgreementFilter, Depends()],
+    actor: Actor = require(READ),
+) -> Page[AgreementListItem]:
+    items, last = agreements_service.list_agreements(
+        session, actor=actor, filters=filters, after=page.after, limit=page.limit
+    )
+    return Page(items=items, next_cursor=encode_cursor(last) if last is not None else None)
+
+
+@router.post(
+    "/agreements",
+    response_model=AgreementRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an agreement with its first draft version",
+)
+def create_agreement(
+    data: AgreementCreate, session: SessionDep, response: Response, actor: Actor = require(WRITE)
+) -> AgreementRead:
+    agreement = agreements_service.create_agreement(session, actor=actor, data=data, now=utc_now())
+    response.headers["Location"] = f"/api/v1/agreements/{agreement.key}"
+    return agreement
+
+
+@router.get("/agreements/{key}", response_model=AgreementRead, responses=problem_responses(404))
+def get_agreement(key: KeyPath, session: SessionDep, actor: Actor = require(READ)) -> AgreementRead:
+    return agreements_service.get_agreement(session, actor=actor, key=key)
+
+
+@router.patch("/agreements/{key}", response_model=AgreementRead, responses=problem_responses(404))
+def update_agreement(
+    key: KeyPath, data: AgreementUpdate, session: SessionDep, actor: Actor = require(WRITE)
+) -> AgreementRead:
+    return agreements_service.update_agreement(
+        session, actor=actor, key=key, data=data, now=utc_now()
+    )
+
+
+@router.delete(
+    "/agreements/{key}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=TRANSITION,
+    summary="Soft-delete an agreement (refused while active or underpinning an active one)",
+)
+def delete_agreement(
+    key: KeyPath, reason: ReasonQuery, session: SessionDep, actor: Actor = require(WRITE)
+) -> Response:
+    agreements_service.delete_agreement(session, actor=actor, key=key, reason=reason, now=utc_now())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/agreements/{key}/sunset", response_model=AgreementRead, responses=TRANSITION)
+def sunset_agreement(
+    key: KeyPath, data: TransitionRequest, session: SessionDep, actor: Actor = require(APPROVE)
+) -> AgreementRead:
+    return agreements_service.sunset_agreement(
+        session, actor=actor, key=key, data=data, now=utc_now()
+    )
+
+
+# ------------------------------------------------------------------------------------ versions
+
+
+@router.post(
+    "/agreements/{key}/versions",
+    response_model=VersionRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=TRANSITION,
+    summary="Start a new draft version from the latest terms",
+)
+def create_version(
+    key: KeyPath,
+    data: VersionCreate,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(WRITE),
+) -> VersionRead:
+    version = agreements_service.create_version(
+        session, actor=actor, key=key, data=data, now=utc_now()
+    )
+    response.headers["Location"] = f"/api/v1/agreements/{key}/versions/{version.number}"
+    return _with_etag(response, version)
+
+
+@router.get(
+    "/agreements/{key}/versions/{number}",
+    response_model=VersionRead,
+    responses=problem_responses(404),
+)
+def get_version(
+    key: KeyPath,
+    number: NumberPath,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(READ),
+) -> VersionRead:
+    return _with_etag(
+        response, agreements_service.get_version(session, actor=actor, key=key, number=number)
+    )
+
+
+@router.patch(
+    "/agreements/{key}/versions/{number}",
+    response_model=VersionRead,
+    responses=problem_responses(404, 409, 412, 428),
+    summary="Change a draft's terms (If-Match required)",
+)
+def update_version(
+    key: KeyPath,
+    number: NumberPath,
+    data: VersionUpdate,
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(description="The ETag from GET")] = None,
+    actor: Actor = require(WRITE),
+) -> VersionRead:
+    version = agreements_service.update_version(
+        session,
+        actor=actor,
+        key=key,
+        number=number,
+        data=data,
+        expected_revision=expected_revision(if_match, key, number),
+        now=utc_now(),
+    )
+    return _with_etag(response, version)
+
+
+@router.post(
+    "/agreements/{key}/versions/{number}/submit",
+    response_model=VersionRead,
+    responses=TRANSITION,
+    summary="Draft → in review",
+)
+def submit_version(
+    key: KeyPath,
+    number: NumberPath,
+    data: TransitionRequest,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(WRITE),
+) -> VersionRead:
+    return _with_etag(
+        response,
+        agreements_service.submit_version(
+            session, actor=actor, key=key, number=number, data=data, now=utc_now()
+        ),
+    )
+
+
+@router.post(
+    "/agreements/{key}/versions/{number}/return",
+    response_model=VersionRead,
+    responses=TRANSITION,
+    summary="In review → draft (sign-offs are voided)",
+)
+def return_version(
+    key: KeyPath,
+    number: NumberPath,
+    data: TransitionRequest,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(WRITE),
+) -> VersionRead:
+    return _with_etag(
+        response,
+        agreements_service.return_version(
+            session, actor=actor, key=key, number=number, data=data, now=utc_now()
+        ),
+    )
+
+
+@router.post(
+    "/agreements/{key}/versions/{number}/sign-offs",
+    response_model=VersionRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=TRANSITION,
+    summary="Sign off an in-review version in one role",
+)
+def sign_off_version(
+    key: KeyPath,
+    number: NumberPath,
+    data: SignOffCreate,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(Permission.AGREEMENTS_SIGN_OFF),
+) -> VersionRead:
+    return _with_etag(
+        response,
+        agreements_service.sign_off_version(
+            session, actor=actor, key=key, number=number, data=data, now=utc_now()
+        ),
+    )
+
+
+@router.post(
+    "/agreements/{key}/versions/{number}/approve",
+    response_model=VersionRead,
+    responses=TRANSITION,
+    summary="In review → approved (terms frozen)",
+)
+def approve_version(
+    key: KeyPath,
+    number: NumberPath,
+    data: TransitionRequest,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(APPROVE),
+) -> VersionRead:
+    return _with_etag(
+        response,
+        agreements_service.approve_version(
+            session, actor=actor, key=key, number=number, data=data, now=utc_now()
+        ),
+    )
+
+
+@router.post(
+    "/agreements/{key}/versions/{number}/activate",
+    response_model=VersionRead,
+    responses=TRANSITION,
+    summary="Approved → active (refused while another is active)",
+)
+def activate_version(
+    key: KeyPath,
+    number: NumberPath,
+    data: ActivationRequest,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(APPROVE),
+) -> VersionRead:
+    return _with_etag(
+        response,
+        agreements_service.activate_version(
+            session, actor=actor, key=key, number=number, data=data, supersede=False, now=utc_now()
+        ),
+    )
+
+
+@router.post(
+    "/agreements/{key}/versions/{number}/supersede",
+    response_model=VersionRead,
+    responses=TRANSITION,
+    summary="Approved → active, ending the currently active version",
+)
+def supersede_with_version(
+    key: KeyPath,
+    number: NumberPath,
+    data: ActivationRequest,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(APPROVE),
+) -> VersionRead:
+    return _with_etag(
+        response,
+        agreements_service.activate_version(
+            session, actor=actor, key=key, number=number, data=data, supersede=True, now=utc_now()
+        ),
+    )
+
+
+# -------------------------------------------------------------------------------- support links
+
+
+@router.get(
+    "/agreements/{key}/support", response_model=AgreementSupport, responses=problem_responses(404)
+)
+def get_support(
+    key: KeyPath, session: SessionDep, actor: Actor = require(READ)
+) -> AgreementSupport:
+    return agreements_service.get_support(session, actor=actor, key=key)
+
+
+@router.post(
+    "/agreements/{key}/support",
+    response_model=AgreementSupport,
+    status_code=status.HTTP_201_CREATED,
+    responses=TRANSITION,
+    summary="Record that an OLA or UC underpins this agreement for a service",
+)
+def add_support_link(
+    key: KeyPath, data: SupportLinkCreate, session: SessionDep, actor: Actor = require(WRITE)
+) -> AgreementSupport:
+    return agreements_service.add_support_link(
+        session, actor=actor, key=key, data=data, now=utc_now()
+    )
+
+
+@router.delete(
+    "/agreements/{key}/support/{link_id}",
+    response_model=AgreementSupport,
+    responses=problem_responses(404),
+)
+def remove_support_link(
+    key: KeyPath,
+    link_id: int,
+    reason: ReasonQuery,
+    session: SessionDep,
+    actor: Actor = require(WRITE),
+) -> AgreementSupport:
+    return agreements_service.remove_support_link(
+        session, actor=actor, key=key, link_id=link_id, reason=reason, now=utc_now()
+    )
+
+
+# ------------------------------------------------------------------------------ external view
+
+
+@router.get(
+    "/external/agreements",
+    response_model=Page[ExternalAgreementRead],
+    tags=["external"],
+    summary="Your organisation's SLAs (customer-facing view)",
+)
+def list_external(
+    session: SessionDep, page: PageDep, actor: Actor = require(Permission.AGREEMENTS_READ_EXTERNAL)
+) -> Page[ExternalAgreementRead]:
+    items, last = agreements_service.list_external(
+        session, actor=actor, after=page.after, limit=page.limit
+    )
+    return Page(items=items, next_cursor=encode_cursor(last) if last is not None else None)
+
+
+@router.get(
+    "/external/agreements/{key}",
+    response_model=ExternalAgreementRead,
+    tags=["external"],
+    responses=problem_responses(404),
+)
+def get_external(
+    key: KeyPath, session: SessionDep, actor: Actor = require(Permission.AGREEMENTS_READ_EXTERNAL)
+) -> ExternalAgreementRead:
+    return agreements_service.get_external(session, actor=actor, key=key)

@@ -1,0 +1,257 @@
+"""Every query of the agreements domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import delete, exists, insert, select, update
+
+from accord.agreements.enums import AgreementKind, VersionStatus
+from accord.agreements.models import (
+    Agreement,
+    AgreementKeyCounter,
+    AgreementVersion,
+    SignOff,
+    SupportLink,
+    VersionService,
+)
+from accord.db.repository import Repository
+
+
+class AgreementRepository(Repository[Agreement]):
+    model = Agreement
+
+    def by_key(self, key: str) -> Agreement | None:
+        return self.find_by(key=key)
+
+    def next_number(self, kind: AgreementKind) -> int:
+        """Atomically take the next key number of a kind (the row lock serialises writers)."""
+        return self.session.execute(
+            update(AgreementKeyCounter)
+            .where(AgreementKeyCounter.kind == kind)
+            .values(last_number=AgreementKeyCounter.last_number + 1)
+            .returning(AgreementKeyCounter.last_number)
+        ).scalar_one()
+
+    def page(
+        self,
+        *,
+        units: frozenset[int] | None,
+        kind: AgreementKind | None = None,
+        status: VersionStatus | None = None,
+        service_id: int | None = None,
+        customer_id: int | None = None,
+        business_unit_id: int | None = None,
+        region_id: int | None = None,
+        vendor_id: int | None = None,
+        customer_ids: Iterable[int] | None = None,
+        statuses_any: Iterable[VersionStatus] | None = None,
+        after: int | None,
+        limit: int,
+    ) -> list[Agreement]:
+        """Agreements in id order, keyset-paginated. ``customer_ids``/``statuses_any`` narrow
+        the external view (its customers' agreements with at least one such version)."""
+        stmt = self.live()
+        if units is not None:
+            stmt = stmt.where(Agreement.business_unit_id.in_(units))
+        if kind is not None:
+            stmt = stmt.where(Agreement.kind == kind)
+        if customer_id is not None:
+            stmt = stmt.where(Agreement.customer_id == customer_id)
+        if customer_ids is not None:
+            stmt = stmt.where(Agreement.customer_id.in_(list(customer_ids)))
+        if business_unit_id is not None:
+            stmt = stmt.where(Agreement.business_unit_id == business_unit_id)
+        if region_id is not None:
+            stmt = stmt.where(Agreement.region_id == region_id)
+        if vendor_id is not None:
+            stmt = stmt.where(Agreement.vendor_id == vendor_id)
+        if status is not None:
+            stmt = stmt.where(
+                exists().where(
+                    AgreementVersion.agreement_id == Agreement.id, AgreementVersion.status == status
+                )
+            )
+        if statuses_any is not None:
+            stmt = stmt.where(
+                exists().where(
+                    AgreementVersion.agreement_id == Agreement.id,
+                    AgreementVersion.status.in_(list(statuses_any)),
+                )
+            )
+        if service_id is not None:
+            stmt = stmt.where(
+                exists()
+                .select_from(VersionService)
+                .join(AgreementVersion, AgreementVersion.id == VersionService.version_id)
+                .where(
+                    VersionService.service_id == service_id,
+                    AgreementVersion.agreement_id == Agreement.id,
+                )
+            )
+        if after is not None:
+            stmt = stmt.where(Agreement.id > after)
+        return list(self.session.scalars(stmt.order_by(Agreement.id).limit(limit)))
+
+    def schedules_of(self, master_id: int) -> list[Agreement]:
+        return list(
+            self.session.scalars(
+                self.live().where(Agreement.master_id == master_id).order_by(Agreement.id)
+            )
+        )
+
+    def keys(self, ids: Iterable[int | None]) -> dict[int, str]:
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        return dict(
+            self.session.execute(
+                select(Agreement.id, Agreement.key).where(Agreement.id.in_(wanted))
+            )
+            .tuples()
+            .all()
+        )
+
+
+class VersionRepository(Repository[AgreementVersion]):
+    model = AgreementVersion
+
+    def of_agreements(self, agreement_ids: Iterable[int]) -> list[AgreementVersion]:
+        wanted = list(set(agreement_ids))
+        if not wanted:
+            return []
+        return list(
+            self.session.scalars(
+                select(AgreementVersion)
+                .where(AgreementVersion.agreement_id.in_(wanted))
+                .order_by(AgreementVersion.agreement_id, AgreementVersion.number)
+            )
+        )
+
+    def number(self, agreement_id: int, number: int) -> AgreementVersion | None:
+        return self.session.scalars(
+            select(AgreementVersion).where(
+                AgreementVersion.agreement_id == agreement_id, AgreementVersion.number == number
+            )
+        ).first()
+
+    def latest(self, agreement_id: int) -> AgreementVersion | None:
+        return self.session.scalars(
+            select(AgreementVersion)
+            .where(AgreementVersion.agreement_id == agreement_id)
+            .order_by(AgreementVersion.number.desc())
+            .limit(1)
+        ).first()
+
+    def in_status(
+        self, agreement_id: int, statuses: Iterable[VersionStatus]
+    ) -> list[AgreementVersion]:
+        return list(
+            self.session.scalars(
+                select(AgreementVersion)
+                .where(
+                    AgreementVersion.agreement_id == agreement_id,
+                    AgreementVersion.status.in_(list(statuses)),
+                )
+                .order_by(AgreementVersion.number)
+            )
+        )
+
+    def active_expiring_before(self, day: date) -> list[AgreementVersion]:
+        """Active versions whose term ended before ``day``."""
+        return list(
+            self.session.scalars(
+                select(AgreementVersion)
+                .where(
+                    AgreementVersion.status == VersionStatus.ACTIVE,
+                    AgreementVersion.term_end.is_not(None),
+                    AgreementVersion.term_end < day,
+                )
+                .order_by(AgreementVersion.id)
+            )
+        )
+
+    def active_of(self, agreement_ids: Iterable[int]) -> dict[int, AgreementVersion]:
+        wanted = list(set(agreement_ids))
+        if not wanted:
+            return {}
+        rows = self.session.scalars(
+            select(AgreementVersion).where(
+                AgreementVersion.agreement_id.in_(wanted),
+                AgreementVersion.status == VersionStatus.ACTIVE,
+            )
+        )
+        return {row.agreement_id: row for row in rows}
+
+    # ---- services covered
+    def service_ids(self, version_ids: Iterable[int]) -> dict[int, list[int]]:
+        wanted = list(set(version_ids))
+        result: dict[int, list[int]] = {v: [] for v in wanted}
+        if not wanted:
+            return result
+        for version_id, service_id in self.session.execute(
+            select(VersionService.version_id, VersionService.service_id)
+            .where(VersionService.version_id.in_(wanted))
+            .order_by(VersionService.version_id, VersionService.service_id)
+        ):
+            result[version_id].append(service_id)
+        return result
+
+    def set_services(self, version_id: int, service_ids: list[int]) -> None:
+        self.session.execute(delete(VersionService).where(VersionService.version_id == version_id))
+        if service_ids:
+            self.session.execute(
+                insert(VersionService),
+                [{"version_id": version_id, "service_id": s} for s in service_ids],
+            )
+
+    # ---- sign-offs
+    def sign_offs(self, version_ids: Iterable[int]) -> dict[int, list[SignOff]]:
+        wanted = list(set(version_ids))
+        result: dict[int, list[SignOff]] = {v: [] for v in wanted}
+        if not wanted:
+            return result
+        for row in self.session.scalars(
+            select(SignOff).where(SignOff.version_id.in_(wanted)).order_by(SignOff.id)
+        ):
+            result[row.version_id].append(row)
+        return result
+
+    def add_sign_off(self, sign_off: SignOff) -> None:
+        self.session.add(sign_off)
+        self.session.flush()
+
+    def clear_sign_offs(self, version_id: int) -> None:
+        self.session.execute(delete(SignOff).where(SignOff.version_id == version_id))
+
+
+class SupportLinkRepository(Repository[SupportLink]):
+    model = SupportLink
+
+    def supported_by(self, agreement_id: int) -> list[SupportLink]:
+        return list(
+            self.session.scalars(
+                self.live().where(SupportLink.supported_id == agreement_id).order_by(SupportLink.id)
+            )
+        )
+
+    def supporting(self, agreement_id: int) -> list[SupportLink]:
+        return list(
+            self.session.scalars(
+                self.live()
+                .where(SupportLink.supporting_id == agreement_id)
+                .order_by(SupportLink.id)
+            )
+        )
+
+    def find_live(
+        self, supported_id: int, supporting_id: int, service_id: int
+    ) -> SupportLink | None:
+        return self.session.scalars(
+            self.live().where(
+                SupportLink.supported_id == supported_id,
+                SupportLink.supporting_id == supporting_id,
+                SupportLink.service_id == service_id,
+            )
+        ).first()

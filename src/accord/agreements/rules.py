@@ -1,0 +1,205 @@
+"""Pure rules of agreements: keys, the version lifecycle, sign-offs, activation, support links.
+
+Lifecycle::
+
+    draft ──submit──▶ in_review ──approve──▶ approved ──activate/supersede──▶ active
+      ▲                   │                                                    │
+      └──────return───────┘                         superseded ◀── (next version activated)
+                                                    expired    ◀── (term end passed)
+                                                    sunset     ◀── (retired by decision)
+
+Terms change only in draft; approval freezes them (and their hash) for good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from accord.agreements.enums import AgreementKind, SignOffRole, Structure, VersionStatus
+from accord.kit.errors import InvalidTransition, RuleViolation
+from accord.kit.hashing import content_hash
+
+KEY_PREFIX = {AgreementKind.SLA: "SLA", AgreementKind.OLA: "OLA", AgreementKind.UC: "UC"}
+
+OPEN_STATUSES = frozenset({VersionStatus.DRAFT, VersionStatus.IN_REVIEW})
+"""Versions still being negotiated: at most one per agreement."""
+ENDED_STATUSES = frozenset({VersionStatus.SUPERSEDED, VersionStatus.EXPIRED, VersionStatus.SUNSET})
+APPROVED_OR_LATER = frozenset(VersionStatus) - OPEN_STATUSES
+
+SUPPORTED_KINDS = frozenset({AgreementKind.SLA, AgreementKind.OLA})
+SUPPORTING_KINDS = frozenset({AgreementKind.OLA, AgreementKind.UC})
+
+
+def agreement_key(kind: AgreementKind, number: int) -> str:
+    return f"{KEY_PREFIX[kind]}-{number:04d}"
+
+
+def require_status(
+    current: VersionStatus, allowed: Iterable[VersionStatus], *, operation: str
+) -> None:
+    allowed = frozenset(allowed)
+    if current not in allowed:
+        names = " or ".join(sorted(s.value for s in allowed))
+        raise InvalidTransition(
+            f"{operation}-from-{current.value}",
+            f"cannot {operation} a version that is {current.value} (it must be {names})",
+        )
+
+
+def required_sign_offs(
+    tier_requirements: Iterable[Iterable[str]], requested: Iterable[str]
+) -> list[str]:
+    """The union of what the covered services' tiers demand and what the agreement adds,
+    in the canonical order of `SignOffRole`."""
+    wanted = {r for reqs in tier_requirements for r in reqs} | set(requested)
+    return [r.value for r in SignOffRole if r.value in wanted]
+
+
+def missing_sign_offs(required: Iterable[str], collected: Iterable[str]) -> list[str]:
+    have = set(collected)
+    return [r for r in required if r not in have]
+
+
+def check_submittable(
+    *,
+    structure: Structure,
+    service_count: int,
+    region_residency_jurisdiction: str | None,
+    jurisdiction: str | None,
+) -> None:
+    """A version goes to review only when its terms are complete for its structure."""
+    if structure is Structure.MASTER and service_count:
+        raise RuleViolation(
+            "master-has-no-services",
+            "a master agreement holds general terms only; cover services in its schedules",
+            field="terms.services",
+        )
+    if structure is not Structure.MASTER and service_count == 0:
+        raise RuleViolation(
+            "services-required", "the version must cover at least one service", field="services"
+        )
+    if region_residency_jurisdiction is not None and jurisdiction != region_residency_jurisdiction:
+        raise RuleViolation(
+            "data-residency",
+            "the agreement's region requires data residency: its terms must be governed by "
+            f"{region_residency_jurisdiction} law (jurisdiction)",
+            field="jurisdiction",
+        )
+
+
+def check_approver(*, approver: str, author: str) -> None:
+    """Four eyes: whoever drafted the version does not approve it."""
+    if approver == author:
+        raise InvalidTransition(
+            "four-eyes", f"{approver} drafted this version, so someone else must approve it"
+        )
+
+
+def check_sign_off(
+    *, role: SignOffRole, required: list[str], signer: str, existing: dict[str, str]
+) -> None:
+    """``existing`` maps role → signer of the sign-offs already given."""
+    if role.value not in required:
+        raise RuleViolation(
+            "sign-off-not-required",
+            f"this version does not require a {role.value} sign-off "
+            f"(required: {', '.join(required)})",
+            field="role",
+        )
+    if role.value in existing:
+        raise InvalidTransition(
+            "sign-off-given", f"{role.value} was already signed off by {existing[role.value]}"
+        )
+    if signer in existing.values():
+        raise InvalidTransition(
+            "one-sign-off-per-person",
+            f"{signer} has already signed this version in another role; each role needs its "
+            "own signatory",
+        )
+
+
+def check_activation(
+    *, approved_at: datetime, effective_from: datetime, term_end: date | None
+) -> None:
+    """No backdating (the effective date may not precede approval) and no expired terms."""
+    if effective_from < approved_at:
+        raise RuleViolation(
+            "no-backdating",
+            f"effective_from {effective_from.isoformat()} is before the approval at "
+            f"{approved_at.isoformat()}: versions cannot be backdated",
+            field="effective_from",
+        )
+    if term_end is not None and effective_from.date() > term_end:
+        raise InvalidTransition(
+            "term-expired",
+            f"the term ended on {term_end.isoformat()}; it cannot take effect on "
+            f"{effective_from.date().isoformat()}",
+        )
+
+
+def term_end_instant(term_end: date) -> datetime:
+    """A term ending on day D covers D entirely: it ends at the next midnight, UTC."""
+    return datetime.combine(term_end + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def is_expired(term_end: date | None, now: datetime) -> bool:
+    return term_end is not None and now >= term_end_instant(term_end)
+
+
+def headline_status(statuses_by_number: dict[int, VersionStatus]) -> VersionStatus:
+    """The agreement's status: its active version's if any, else its latest version's."""
+    if VersionStatus.ACTIVE in statuses_by_number.values():
+        return VersionStatus.ACTIVE
+    return statuses_by_number[max(statuses_by_number)]
+
+
+def terms_hash(terms: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of the terms (with services as sorted slugs)."""
+    return content_hash(terms)
+
+
+def check_support_link(
+    *,
+    supported_key: str,
+    supported_kind: AgreementKind,
+    supporting_key: str,
+    supporting_kind: AgreementKind,
+    supporting_is_active: bool,
+    supporting_covers_service: bool,
+    supported_covers_service: bool,
+    service: str,
+) -> None:
+    if supported_key == supporting_key:
+        raise RuleViolation(
+            "support-self", "an agreement cannot support itself", field="supporting"
+        )
+    if supported_kind not in SUPPORTED_KINDS:
+        raise RuleViolation(
+            "support-kinds", f"only SLAs and OLAs are underpinned; {supported_key} is a UC"
+        )
+    if supporting_kind not in SUPPORTING_KINDS:
+        raise RuleViolation(
+            "support-kinds",
+            f"only OLAs and UCs underpin other agreements; {supporting_key} is an SLA",
+            field="supporting",
+        )
+    if not supporting_is_active:
+        raise RuleViolation(
+            "support-not-active",
+            f"{supporting_key} has no active version, so it cannot underpin anything",
+            field="supporting",
+        )
+    if not supporting_covers_service:
+        raise RuleViolation(
+            "support-does-not-cover",
+            f"the active version of {supporting_key} does not cover the service {service}",
+            field="service",
+        )
+    if not supported_covers_service:
+        raise RuleViolation(
+            "supported-does-not-cover",
+            f"{supported_key} does not cover the service {service}",
+            field="service",
+        )

@@ -1,0 +1,313 @@
+"""Agreement shapes. Internal reads (`AgreementRead`, `VersionRead`) carry every field; external
+reads (`ExternalAgreementRead`) are a separate, smaller type, so an external viewer cannot be
+given an internal field by accident."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from accord.agreements.enums import (
+    AgreementKind,
+    FeePeriod,
+    ReviewCycle,
+    SignOffRole,
+    Structure,
+    VersionStatus,
+)
+from accord.kit.types import Code, Instant, LongText, Name, Reason, Reference, ShortText, Slug
+
+AgreementKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^(SLA|OLA|UC)-[0-9]{4,}$"),
+    Field(description="e.g. `SLA-0001`"),
+]
+Currency = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217 code, e.g. `EUR`.")
+]
+Jurisdiction = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"),
+    Field(description="Governing law: ISO 3166 country or subdivision, e.g. `DE`, `US-NY`."),
+]
+CalendarRef = Annotated[
+    Code,
+    Field(description="Supported-hours calendar: `24x7` or a business calendar's code."),
+]
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+
+
+REGULATORY_TAGS = ("GDPR", "HIPAA", "SOX", "PCI-DSS", "ISO-27001", "SOC2", "DORA", "NIS2", "CCPA")
+RegulatoryTagName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(" + "|".join(t.replace("-", r"\-") for t in REGULATORY_TAGS) + r")$"
+    ),
+    Field(description="One of: " + ", ".join(REGULATORY_TAGS)),
+]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TermFields(Input):
+    """The negotiated terms. Every field is optional here so that PATCH can send only changes."""
+
+    summary: LongText | None = None
+    services: list[Slug] | None = Field(default=None, description="Slugs of the services covered.")
+    scope_inclusions: list[ShortText] | None = None
+    scope_exclusions: list[ShortText] | None = Field(
+        default=None, description="e.g. third-party dependencies, force majeure, customer changes"
+    )
+    supported_hours: CalendarRef | None = None
+    customer_responsibilities: list[ShortText] | None = None
+    jurisdiction: Jurisdiction | None = None
+    review_cycle: ReviewCycle | None = None
+    term_start: date | None = None
+    term_end: date | None = Field(default=None, description="Null: open-ended (evergreen).")
+    fee_amount: Money | None = None
+    fee_currency: Currency | None = None
+    fee_period: FeePeriod | None = None
+    legal_reference: Reference | None = None
+    procurement_reference: Reference | None = None
+    regulatory_tags: list[RegulatoryTagName] | None = None
+    required_sign_offs: list[SignOffRole] | None = Field(
+        default=None,
+        description="Sign-offs this agreement demands on top of those its services' tiers demand.",
+    )
+    internal_notes: LongText | None = None
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Self:
+        for name in ("services", "regulatory_tags", "required_sign_offs"):
+            values = getattr(self, name)
+            if values is not None and len(set(values)) != len(values):
+                raise ValueError(f"{name} must not repeat an entry")
+        return self
+
+
+class Terms(TermFields):
+    """Complete terms for a new agreement (``term_start`` is required)."""
+
+    term_start: date
+
+
+class AgreementCreate(Input):
+    kind: AgreementKind
+    structure: Structure = Structure.MONOLITHIC
+    master: AgreementKey | None = Field(default=None, description="For a schedule: its master.")
+    title: Name
+    business_unit: Code = Field(description="Our unit: provider of an SLA/OLA, buyer of a UC.")
+    customer: Code | None = Field(default=None, description="SLA only: the customer served.")
+    consumer_business_unit: Code | None = Field(default=None, description="OLA only.")
+    vendor: Code | None = Field(default=None, description="UC only: the supplier.")
+    region: Code | None = Field(default=None, description="Delivery / data-residency region.")
+    terms: Terms
+    reason: Reason
+
+
+class AgreementUpdate(Input):
+    title: Name
+    reason: Reason
+
+
+class VersionCreate(Input):
+    """A new draft, starting from the latest version's terms with ``terms`` applied on top."""
+
+    terms: TermFields = Field(default_factory=TermFields)
+    reason: Reason
+
+
+class VersionUpdate(TermFields):
+    reason: Reason
+
+
+class TransitionRequest(Input):
+    reason: Reason
+
+
+class ActivationRequest(Input):
+    effective_from: Instant | None = Field(
+        default=None,
+        description="When the version takes effect; default now. Never before its approval.",
+    )
+    reason: Reason
+
+
+class SignOffCreate(Input):
+    role: SignOffRole
+    comment: Annotated[str, StringConstraints(max_length=2_000)] = ""
+
+
+class SupportLinkCreate(Input):
+    supporting: AgreementKey = Field(description="The OLA or UC that underpins this agreement.")
+    service: Slug = Field(description="The service it underpins.")
+    reason: Reason
+
+
+class AgreementFilter(BaseModel):
+    kind: AgreementKind | None = None
+    status: VersionStatus | None = Field(
+        default=None, description="Agreements having a version in this status."
+    )
+    service: Slug | None = None
+    customer: Code | None = None
+    business_unit: Code | None = None
+    region: Code | None = None
+    vendor: Code | None = None
+
+
+# ---------------------------------------------------------------------------------------- reads
+
+
+class TermsRead(BaseModel):
+    summary: str
+    services: list[str]
+    scope_inclusions: list[str]
+    scope_exclusions: list[str]
+    supported_hours: str
+    customer_responsibilities: list[str]
+    jurisdiction: str | None
+    review_cycle: ReviewCycle
+    term_start: date
+    term_end: date | None
+    fee_amount: Decimal | None
+    fee_currency: str | None
+    fee_period: FeePeriod | None
+    legal_reference: str | None
+    procurement_reference: str | None
+    regulatory_tags: list[str]
+    required_sign_offs: list[str]
+    internal_notes: str
+
+
+class SignOffRead(BaseModel):
+    role: SignOffRole
+    signed_by: str
+    signed_at: datetime
+    comment: str
+
+
+class VersionSummary(BaseModel):
+    number: int
+    status: VersionStatus
+    approved_at: datetime | None
+    effective_from: datetime | None
+    ended_at: datetime | None
+
+
+class VersionRead(BaseModel):
+    agreement: str
+    number: int
+    status: VersionStatus
+    revision: int = Field(description="Changes with every write; the ETag is derived from it.")
+    terms: TermsRead
+    sign_offs: list[SignOffRead]
+    missing_sign_offs: list[str]
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    approved_by: str | None
+    effective_from: datetime | None
+    ended_at: datetime | None
+    terms_hash: str | None = Field(description="sha256 of the canonical terms, fixed at approval.")
+
+
+class AgreementRead(BaseModel):
+    key: str
+    kind: AgreementKind
+    structure: Structure
+    master: str | None
+    title: str
+    business_unit: str
+    customer: str | None
+    consumer_business_unit: str | None
+    vendor: str | None
+    region: str | None
+    status: VersionStatus = Field(
+        description="The active version's status if there is one, else the latest version's."
+    )
+    active_version: int | None
+    latest_version: int
+    versions: list[VersionSummary]
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+
+
+class AgreementListItem(BaseModel):
+    key: str
+    kind: AgreementKind
+    structure: Structure
+    title: str
+    business_unit: str
+    customer: str | None
+    consumer_business_unit: str | None
+    vendor: str | None
+    region: str | None
+    status: VersionStatus
+    active_version: int | None
+    latest_version: int
+
+
+class SupportLinkRead(BaseModel):
+    id: int
+    supported: str
+    supporting: str
+    supporting_kind: AgreementKind
+    service: str
+    created_at: datetime
+    created_by: str
+
+
+class AgreementSupport(BaseModel):
+    agreement: str
+    supported_by: list[SupportLinkRead] = Field(description="OLAs and UCs underpinning it.")
+    supports: list[SupportLinkRead] = Field(description="Agreements it underpins.")
+
+
+# ----------------------------------------------------------------------------- external reads
+
+
+class ExternalTerms(BaseModel):
+    """What the customer signed: no internal notes, references or sign-off identities."""
+
+    summary: str
+    services: list[str]
+    scope_inclusions: list[str]
+    scope_exclusions: list[str]
+    supported_hours: str
+    customer_responsibilities: list[str]
+    jurisdiction: str | None
+    review_cycle: ReviewCycle
+    term_start: date
+    term_end: date | None
+    fee_amount: Decimal | None
+    fee_currency: str | None
+    fee_period: FeePeriod | None
+    regulatory_tags: list[str]
+
+
+class ExternalVersion(BaseModel):
+    number: int
+    status: VersionStatus
+    effective_from: datetime | None
+    ended_at: datetime | None
+    terms: ExternalTerms
+
+
+class ExternalAgreementRead(BaseModel):
+    key: str
+    title: str
+    customer: str
+    region: str | None
+    status: VersionStatus
+    versions: list[ExternalVersion] = Field(
+        description="Approved versions only; drafts under negotiation are internal."
+    )

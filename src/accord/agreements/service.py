@@ -1,0 +1,1178 @@
+"""Use cases of agreements: create, version, review, sign off, approve, activate, supersede,
+sunset, expire, delete, and the support links between SLAs, OLAs and UCs.
+
+Every write checks the actor's permission in the agreement's business unit, requires a reason,
+and appends one audit event (entity ``agreement``, key ``SLA-0001``) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from accord.agreements import rules
+from accord.agreements.enums import AgreementKind, Structure, VersionStatus
+from accord.agreements.models import Agreement, AgreementVersion, SignOff, SupportLink
+from accord.agreements.repository import (
+    AgreementRepository,
+    SupportLinkRepository,
+    VersionRepository,
+)
+from accord.agreements.schemas import (
+    ActivationRequest,
+    AgreementCreate,
+    AgreementFilter,
+    AgreementListItem,
+    AgreementRead,
+    AgreementSupport,
+    AgreementUpdate,
+    ExternalAgreementRead,
+    ExternalTerms,
+    ExternalVersion,
+    SignOffCreate,
+    SignOffRead,
+    SupportLinkCreate,
+    SupportLinkRead,
+    TermFields,
+    TermsRead,
+    TransitionRequest,
+    VersionCreate,
+    VersionRead,
+    VersionSummary,
+    VersionUpdate,
+)
+from accord.audit import service as audit_service
+from accord.catalogue import service as catalogue_service
+from accord.catalogue.enums import Lifecycle
+from accord.catalogue.models import Service
+from accord.identity import service as identity_service
+from accord.identity.rules import Actor, Permission
+from accord.kit.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    RuleViolation,
+)
+
+READ = Permission.AGREEMENTS_READ
+WRITE = Permission.AGREEMENTS_WRITE
+
+# Term columns set straight from the input (services and sign-offs need resolving first).
+_PLAIN_TERMS = (
+    "summary",
+    "scope_inclusions",
+    "scope_exclusions",
+    "supported_hours",
+    "customer_responsibilities",
+    "jurisdiction",
+    "review_cycle",
+    "term_start",
+    "term_end",
+    "fee_amount",
+    "fee_currency",
+    "fee_period",
+    "legal_reference",
+    "procurement_reference",
+    "regulatory_tags",
+    "internal_notes",
+)
+_REQUIRED_TERMS = (
+    "summary",
+    "scope_inclusions",
+    "scope_exclusions",
+    "supported_hours",
+    "customer_responsibilities",
+    "review_cycle",
+    "term_start",
+    "regulatory_tags",
+    "internal_notes",
+)
+_TERM_DEFAULTS: dict[str, Any] = {
+    "summary": "",
+    "scope_inclusions": [],
+    "scope_exclusions": [],
+    "supported_hours": "24x7",
+    "customer_responsibilities": [],
+    "regulatory_tags": [],
+    "internal_notes": "",
+    "review_cycle": "annual",
+}
+
+
+# ============================================================================= reading
+
+
+def list_agreements(
+    session: Session, *, actor: Actor, filters: AgreementFilter, after: int | None, limit: int
+) -> tuple[list[AgreementListItem], int | None]:
+    actor.require_anywhere(READ)
+    criteria = _resolve_filter(session, actor, filters)
+    if criteria is None:  # a filter names something the actor cannot see: nothing matches
+        return [], None
+    rows = AgreementRepository(session).page(
+        units=actor.scope(READ).unit_filter, after=after, limit=limit + 1, **criteria
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _Presenter(session, rows).list_items(), rows[-1].id if more and rows else None
+
+
+def get_agreement(session: Session, *, actor: Actor, key: str) -> AgreementRead:
+    agreement = _visible(session, actor, key)
+    return _Presenter(session, [agreement]).agreement(agreement)
+
+
+def get_version(session: Session, *, actor: Actor, key: str, number: int) -> VersionRead:
+    agreement = _visible(session, actor, key)
+    return _Presenter(session, [agreement]).version(agreement, _version(session, agreement, number))
+
+
+def list_external(
+    session: Session, *, actor: Actor, after: int | None, limit: int
+) -> tuple[list[ExternalAgreementRead], int | None]:
+    """The customer-facing view: SLAs of the caller's customers with an approved version."""
+    actor.require_anywhere(Permission.AGREEMENTS_READ_EXTERNAL)
+    customers = catalogue_service.customers_of_contact(session, actor)
+    if not customers:
+        return [], None
+    rows = AgreementRepository(session).page(
+        units=actor.scope(Permission.AGREEMENTS_READ_EXTERNAL).unit_filter,
+        kind=AgreementKind.SLA,
+        customer_ids=customers,
+        statuses_any=rules.APPROVED_OR_LATER,
+        after=after,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    presenter = _Presenter(session, rows)
+    return [presenter.external(a) for a in rows], rows[-1].id if more and rows else None
+
+
+def get_external(session: Session, *, actor: Actor, key: str) -> ExternalAgreementRead:
+    actor.require_anywhere(Permission.AGREEMENTS_READ_EXTERNAL)
+    agreement = AgreementRepository(session).by_key(key)
+    visible = (
+        agreement is not None
+        and agreement.kind is AgreementKind.SLA
+        and actor.can(Permission.AGREEMENTS_READ_EXTERNAL, agreement.business_unit_id)
+        and agreement.customer_id in catalogue_service.customers_of_contact(session, actor)
+    )
+    if agreement is None or not visible:
+        raise NotFound(f"no agreement {key}")
+    read = _Presenter(session, [agreement]).external(agreement)
+    if not read.versions:
+        raise NotFound(f"no agreement {key}")
+    return read
+
+
+# ============================================================================= agreements
+
+
+def create_agreement(
+    session: Session, *, actor: Actor, data: AgreementCreate, now: datetime
+) -> AgreementRead:
+    unit = identity_service.unit_id(session, data.business_unit, field="business_unit")
+    actor.require(WRITE, unit)
+    parties = _resolve_parties(session, actor, data, unit)
+    master = _resolve_master(session, actor, data, unit, parties)
+    repo = AgreementRepository(session)
+    number = repo.next_number(data.kind)
+    agreement = repo.add(
+        Agreement(
+            key=rules.agreement_key(data.kind, number),
+            kind=data.kind,
+            structure=data.structure,
+            master_id=master.id if master else None,
+            title=data.title,
+            business_unit_id=unit,
+            region_id=catalogue_service.region_id(session, data.region, field="region")
+            if data.region
+            else None,
+            created_by=actor.name,
+            created_at=now,
+            updated_at=now,
+            **parties,
+        )
+    )
+    version = AgreementVersion(
+        agreement_id=agreement.id,
+        number=1,
+        status=VersionStatus.DRAFT,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+    services = _write_terms(
+        session,
+        actor,
+        agreement,
+        version,
+        {**_TERM_DEFAULTS, **data.terms.model_dump(exclude_unset=True)},
+        field="terms",
+    )
+    VersionRepository(session).add(version)
+    VersionRepository(session).set_services(version.id, [s.id for s in services])
+    read = _Presenter(session, [agreement]).agreement(agreement)
+    _record(
+        session,
+        actor,
+        agreement,
+        "agreement.created",
+        data.reason,
+        now,
+        after={
+            "agreement": read,
+            "version": _Presenter(session, [agreement]).version(agreement, version),
+        },
+    )
+    return read
+
+
+def update_agreement(
+    session: Session, *, actor: Actor, key: str, data: AgreementUpdate, now: datetime
+) -> AgreementRead:
+    agreement = _visible(session, actor, key)
+    actor.require(WRITE, agreement.business_unit_id)
+    before = _Presenter(session, [agreement]).agreement(agreement)
+    agreement.title = data.title
+    agreement.updated_at = now
+    session.flush()
+    read = _Presenter(session, [agreement]).agreement(agreement)
+    _record(
+        session, actor, agreement, "agreement.updated", data.reason, now, before=before, after=read
+    )
+    return read
+
+
+def delete_agreement(
+    session: Session, *, actor: Actor, key: str, reason: str, now: datetime
+) -> None:
+    """Soft delete. Refused while a version is active, while it has live schedules, or while it
+    underpins an active agreement (history and references stay intact either way)."""
+    agreement = _visible(session, actor, key)
+    actor.require(WRITE, agreement.business_unit_id)
+    if VersionRepository(session).in_status(agreement.id, [VersionStatus.ACTIVE]):
+        raise InvalidTransition(
+            "delete-active", f"{key} has an active version: sunset it before deleting it"
+        )
+    schedules = AgreementRepository(session).schedules_of(agreement.id)
+    if schedules:
+        raise InvalidTransition(
+            "delete-master-with-schedules",
+            f"{key} is the master of {', '.join(s.key for s in schedules)}: delete those first",
+        )
+    _refuse_if_supporting_active(session, agreement, operation="delete")
+    before = _Presenter(session, [agreement]).agreement(agreement)
+    for link in SupportLinkRepository(session).supported_by(agreement.id):
+        link.deleted_at = now
+    agreement.deleted_at = now
+    agreement.updated_at = now
+    session.flush()
+    _record(session, actor, agreement, "agreement.deleted", reason, now, before=before)
+
+
+def sunset_agreement(
+    session: Session, *, actor: Actor, key: str, data: TransitionRequest, now: datetime
+) -> AgreementRead:
+    """Retire the active version by decision (e.g. the service is being decommissioned)."""
+    agreement = _visible(session, actor, key)
+    actor.require(Permission.AGREEMENTS_APPROVE, agreement.business_unit_id)
+    active = VersionRepository(session).in_status(agreement.id, [VersionStatus.ACTIVE])
+    if not active:
+        raise InvalidTransition("sunset-without-active", f"{key} has no active version to sunset")
+    live_schedules = [
+        s.key
+        for s in AgreementRepository(session).schedules_of(agreement.id)
+        if VersionRepository(session).in_status(s.id, [VersionStatus.ACTIVE])
+    ]
+    if live_schedules:
+        raise InvalidTransition(
+            "sunset-master-with-schedules",
+            f"sunset the active schedules {', '.join(live_schedules)} before their master",
+        )
+    _refuse_if_supporting_active(session, agreement, operation="sunset")
+    version = active[0]
+    before = _Presenter(session, [agreement]).version(agreement, version)
+    version.status = VersionStatus.SUNSET
+    version.ended_at = now
+    version.updated_at = now
+    agreement.updated_at = now
+    session.flush()
+    read = _Presenter(session, [agreement]).agreement(agreement)
+    _record(
+        session,
+        actor,
+        agreement,
+        "agreement.sunset",
+        data.reason,
+        now,
+        before=before,
+        after=_Presenter(session, [agreement]).version(agreement, version),
+    )
+    return read
+
+
+def expire_due_versions(session: Session, *, actor: Actor, now: datetime) -> list[str]:
+    """Active versions whose term has ended become expired (the job `agreements.expire`)."""
+    actor.require(Permission.AGREEMENTS_APPROVE, None)
+    expired = []
+    for version in VersionRepository(session).active_expiring_before(now.date()):
+        assert version.term_end is not None
+        if not rules.is_expired(version.term_end, now):
+            continue
+        agreement = AgreementRepository(session).get(version.agreement_id)
+        assert agreement is not None
+        before = _Presenter(session, [agreement]).version(agreement, version)
+        version.status = VersionStatus.EXPIRED
+        version.ended_at = rules.term_end_instant(version.term_end)
+        version.updated_at = now
+        session.flush()
+        _record(
+            session,
+            actor,
+            agreement,
+            "agreement.version_expired",
+            f"the term ended on {version.term_end.isoformat()}",
+            now,
+            before=before,
+            after=_Presenter(session, [agreement]).version(agreement, version),
+        )
+        expired.append(f"{agreement.key}/v{version.number}")
+    return expired
+
+
+# ============================================================================= versions
+
+
+def create_version(
+    session: Session, *, actor: Actor, key: str, data: VersionCreate, now: datetime
+) -> VersionRead:
+    """A new draft (renegotiation or renewal) from the latest version's terms."""
+    agreement = _visible(session, actor, key)
+    actor.require(WRITE, agreement.business_unit_id)
+    versions = VersionRepository(session)
+    open_versions = versions.in_status(agreement.id, rules.OPEN_STATUSES)
+    if open_versions:
+        raise InvalidTransition(
+            "open-version-exists",
+            f"{key} v{open_versions[0].number} is still {open_versions[0].status.value}: "
+            "finish or return it first",
+        )
+    latest = versions.latest(agreement.id)
+    assert latest is not None
+    inherited = {name: getattr(latest, name) for name in _PLAIN_TERMS}
+    inherited["required_sign_offs"] = list(latest.required_sign_offs)
+    services = catalogue_service.services_by_ids(
+        session, versions.service_ids([latest.id])[latest.id]
+    )
+    inherited["services"] = [s.slug for s in services.values()]
+    version = AgreementVersion(
+        agreement_id=agreement.id,
+        number=latest.number + 1,
+        status=VersionStatus.DRAFT,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+    chosen = _write_terms(
+        session,
+        actor,
+        agreement,
+        version,
+        {**inherited, **data.terms.model_dump(exclude_unset=True)},
+        field="terms",
+    )
+    versions.add(version)
+    versions.set_services(version.id, [s.id for s in chosen])
+    agreement.updated_at = now
+    read = _Presenter(session, [agreement]).version(agreement, version)
+    _record(session, actor, agreement, "agreement.version_created", data.reason, now, after=read)
+    return read
+
+
+def update_version(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    number: int,
+    data: VersionUpdate,
+    expected_revision: int | None,
+    now: datetime,
+) -> VersionRead:
+    """Edit a draft's terms. ``expected_revision`` comes from If-Match (optimistic locking)."""
+    agreement = _visible(session, actor, key)
+    actor.require(WRITE, agreement.business_unit_id)
+    version = _version(session, agreement, number)
+    if expected_revision is None:
+        raise PreconditionRequired("send If-Match with the version's ETag to change it")
+    if expected_revision != version.revision:
+        raise PreconditionFailed(
+            f"{key} v{number} changed since you read it (revision {version.revision}); "
+            "read it again"
+        )
+    rules.require_status(version.status, [VersionStatus.DRAFT], operation="edit")
+    before = _Presenter(session, [agreement]).version(agreement, version)
+    changes = data.model_dump(exclude_unset=True, exclude={"reason"})
+    current = {name: getattr(version, name) for name in _PLAIN_TERMS}
+    current["required_sign_offs"] = list(version.required_sign_offs)
+    versions = VersionRepository(session)
+    if "services" not in changes:
+        ids = versions.service_ids([version.id])[version.id]
+        current["services"] = [
+            s.slug for s in catalogue_service.services_by_ids(session, ids).values()
+        ]
+    services = _write_terms(session, actor, agreement, version, {**current, **changes}, field="")
+    versions.set_services(version.id, [s.id for s in services])
+    version.updated_at = now
+    agreement.updated_at = now
+    session.flush()
+    read = _Presenter(session, [agreement]).version(agreement, version)
+    _record(
+        session,
+        actor,
+        agreement,
+        "agreement.version_updated",
+        data.reason,
+        now,
+        before=before,
+        after=read,
+    )
+    return read
+
+
+def submit_version(
+    session: Session, *, actor: Actor, key: str, number: int, data: TransitionRequest, now: datetime
+) -> VersionRead:
+    agreement = _visible(session, actor, key)
+    actor.require(WRITE, agreement.business_unit_id)
+    version = _version(session, agreement, number)
+    rules.require_status(version.status, [VersionStatus.DRAFT], operation="submit")
+    services = _covered_services(session, version)
+    region = _region_requiring_residency(session, agreement)
+    rules.check_submittable(
+        structure=agreement.structure,
+        service_count=len(services),
+        region_residency_jurisdiction=region,
+        jurisdiction=version.jurisdiction,
+    )
+    _check_services_coverable(session, agreement, services, field="services")
+    # Tiers may have changed since the draft was written: fix the requirement now.
+    version.required_sign_offs = _required_sign_offs(session, services, version.required_sign_offs)
+    return _transition(
+        session,
+        actor,
+        agreement,
+        version,
+        VersionStatus.IN_REVIEW,
+        "agreement.version_submitted",
+        data.reason,
+        now,
+        submitted_at=now,
+    )
+
+
+def return_version(
+    session: Session, *, actor: Actor, key: str, number: int, data: TransitionRequest, now: datetime
+) -> VersionRead:
+    """Back to draft for changes; sign-offs given so far are void (they were for other terms)."""
+    agreement = _visible(session, actor, key)
+    if not (
+        actor.can(WRITE, agreement.business_unit_id)
+        or actor.can(Permission.AGREEMENTS_APPROVE, agreement.business_unit_id)
+    ):
+        actor.require(WRITE, agreement.business_unit_id)
+    version = _version(session, agreement, number)
+    rules.require_status(version.status, [VersionStatus.IN_REVIEW], operation="return")
+    VersionRepository(session).clear_sign_offs(version.id)
+    return _transition(
+        session,
+        actor,
+        agreement,
+        version,
+        VersionStatus.DRAFT,
+        "agreement.version_returned",
+        data.reason,
+        now,
+        submitted_at=None,
+    )
+
+
+def sign_off_version(
+    session: Session, *, actor: Actor, key: str, number: int, data: SignOffCreate, now: datetime
+) -> VersionRead:
+    agreement = _visible(session, actor, key)
+    actor.require(Permission.AGREEMENTS_SIGN_OFF, agreement.business_unit_id)
+    version = _version(session, agreement, number)
+    rules.require_status(version.status, [VersionStatus.IN_REVIEW], operation="sign off")
+    versions = VersionRepository(session)
+    existing = {s.role.value: s.signed_by for s in versions.sign_offs([version.id])[version.id]}
+    rules.check_sign_off(
+        role=data.role, required=version.required_sign_offs, signer=actor.name, existing=existing
+    )
+    before = _Presenter(session, [agreement]).version(agreement, version)
+    versions.add_sign_off(
+        SignOff(
+            version_id=version.id,
+            role=data.role,
+            principal_id=actor.principal_id,
+            signed_by=actor.name,
+            signed_at=now,
+            comment=data.comment,
+        )
+    )
+    version.updated_at = now
+    session.flush()
+    read = _Presenter(session, [agreement]).version(agreement, version)
+    _record(
+        session,
+        actor,
+        agreement,
+        "agreement.version_signed_off",
+        f"{data.role.value} sign-off" + (f": {data.comment}" if data.comment else ""),
+        now,
+        before=before,
+        after=read,
+    )
+    return read
+
+
+def approve_version(
+    session: Session, *, actor: Actor, key: str, number: int, data: TransitionRequest, now: datetime
+) -> VersionRead:
+    agreement = _visible(session, actor, key)
+    actor.require(Permission.AGREEMENTS_APPROVE, agreement.business_unit_id)
+    version = _version(session, agreement, number)
+    rules.require_status(version.status, [VersionStatus.IN_REVIEW], operation="approve")
+    signed = [s.role.value for s in VersionRepository(session).sign_offs([version.id])[version.id]]
+    missing = rules.missing_sign_offs(version.required_sign_offs, signed)
+    if missing:
+        raise InvalidTransition(
+            "sign-offs-missing", f"{key} v{number} still needs sign-off by: {', '.join(missing)}"
+        )
+    rules.check_approver(approver=actor.name, author=version.created_by)
+    terms = _Presenter(session, [agreement]).version(agreement, version).terms
+    return _transition(
+        session,
+        actor,
+        agreement,
+        version,
+        VersionStatus.APPROVED,
+        "agreement.version_approved",
+        data.reason,
+        now,
+        approved_at=now,
+        approved_by=actor.name,
+        terms_hash=rules.terms_hash(terms.model_dump(mode="json")),
+    )
+
+
+def activate_version(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    number: int,
+    data: ActivationRequest,
+    supersede: bool,
+    now: datetime,
+) -> VersionRead:
+    """Put an approved version into effect. With ``supersede`` the currently active version
+    ends when this one takes effect; without it, activation is refused while one is active."""
+    agreement = _visible(session, actor, key)
+    actor.require(Permission.AGREEMENTS_APPROVE, agreement.business_unit_id)
+    version = _version(session, agreement, number)
+    rules.require_status(version.status, [VersionStatus.APPROVED], operation="activate")
+    assert version.approved_at is not None
+    effective_from = data.effective_from or now
+    rules.check_activation(
+        approved_at=version.approved_at, effective_from=effective_from, term_end=version.term_end
+    )
+    if agreement.master_id is not None and not VersionRepository(session).in_status(
+        agreement.master_id, [VersionStatus.ACTIVE]
+    ):
+        raise InvalidTransition(
+            "master-not-active", "a schedule takes effect only while its master agreement is active"
+        )
+    versions = VersionRepository(session)
+    current = versions.in_status(agreement.id, [VersionStatus.ACTIVE])
+    if current and not supersede:
+        raise InvalidTransition(
+            "already-active",
+            f"{key} v{current[0].number} is active: supersede it instead of activating alongside",
+        )
+    if supersede and not current:
+        raise InvalidTransition("nothing-to-supersede", f"{key} has no active version to supersede")
+    if current:
+        old = current[0]
+        if old.number > version.number:
+            raise InvalidTransition(
+                "supersede-with-older",
+                f"v{old.number} is newer than v{version.number}: a version cannot be replaced by "
+                "an older one",
+            )
+        if old.effective_from is not None and effective_from < old.effective_from:
+            raise RuleViolation(
+                "supersede-before-start",
+                f"v{old.number} only took effect at {old.effective_from.isoformat()}",
+                field="effective_from",
+            )
+        old_before = _Presenter(session, [agreement]).version(agreement, old)
+        old.status = VersionStatus.SUPERSEDED
+        old.ended_at = effective_from
+        old.updated_at = now
+        session.flush()
+        _record(
+            session,
+            actor,
+            agreement,
+            "agreement.version_superseded",
+            data.reason,
+            now,
+            before=old_before,
+            after=_Presenter(session, [agreement]).version(agreement, old),
+        )
+    # Older approved versions that never took effect can no longer do so.
+    for stale in versions.in_status(agreement.id, [VersionStatus.APPROVED]):
+        if stale.number < version.number:
+            stale.status = VersionStatus.SUPERSEDED
+            stale.updated_at = now
+    return _transition(
+        session,
+        actor,
+        agreement,
+        version,
+        VersionStatus.ACTIVE,
+        "agreement.version_activated",
+        data.reason,
+        now,
+        effective_from=effective_from,
+    )
+
+
+# ============================================================================= support links
+
+
+def get_support(session: Session, *, actor: Actor, key: str) -> AgreementSupport:
+    agreement = _visible(session, actor, key)
+    return _present_support(session, actor, agreement)
+
+
+def add_support_link(
+    session: Session, *, actor: Actor, key: str, data: SupportLinkCreate, now: datetime
+) -> AgreementSupport:
+    supported = _visible(session, actor, key)
+    actor.require(WRITE, supported.business_unit_id)
+    supporting = AgreementRepository(session).by_key(data.supporting)
+    if supporting is None or not actor.can(READ, supporting.business_unit_id):
+        raise InvalidInput.field("supporting", f"no agreement {data.supporting}")
+    service = catalogue_service.services_by_slugs(
+        session, actor=actor, slugs=[data.service], field="service"
+    )[0]
+    versions = VersionRepository(session)
+    active = versions.active_of([supporting.id]).get(supporting.id)
+    supporting_covers = (
+        active is not None and service.id in versions.service_ids([active.id])[active.id]
+    )
+    live = [
+        v for v in versions.of_agreements([supported.id]) if v.status not in rules.ENDED_STATUSES
+    ]
+    covered = versions.service_ids([v.id for v in live])
+    rules.check_support_link(
+        supported_key=supported.key,
+        supported_kind=supported.kind,
+        supporting_key=supporting.key,
+        supporting_kind=supporting.kind,
+        supporting_is_active=active is not None,
+        supporting_covers_service=supporting_covers,
+        supported_covers_service=any(service.id in ids for ids in covered.values()),
+        service=service.slug,
+    )
+    links = SupportLinkRepository(session)
+    if links.find_live(supported.id, supporting.id, service.id) is not None:
+        raise InvalidTransition(
+            "support-exists", f"{supporting.key} already underpins {key} for {service.slug}"
+        )
+    before = _present_support(session, actor, supported)
+    links.add(
+        SupportLink(
+            supported_id=supported.id,
+            supporting_id=supporting.id,
+            service_id=service.id,
+            created_at=now,
+            created_by=actor.name,
+        )
+    )
+    read = _present_support(session, actor, supported)
+    _record(
+        session,
+        actor,
+        supported,
+        "agreement.support_linked",
+        data.reason,
+        now,
+        before=before.supported_by,
+        after=read.supported_by,
+    )
+    return read
+
+
+def remove_support_link(
+    session: Session, *, actor: Actor, key: str, link_id: int, reason: str, now: datetime
+) -> AgreementSupport:
+    supported = _visible(session, actor, key)
+    actor.require(WRITE, supported.business_unit_id)
+    links = SupportLinkRepository(session)
+    link = links.get(link_id)
+    if link is None or link.deleted_at is not None or link.supported_id != supported.id:
+        raise NotFound(f"{key} has no support link {link_id}")
+    before = _present_support(session, actor, supported)
+    link.deleted_at = now
+    session.flush()
+    read = _present_support(session, actor, supported)
+    _record(
+        session,
+        actor,
+        supported,
+        "agreement.support_unlinked",
+        reason,
+        now,
+        before=before.supported_by,
+        after=read.supported_by,
+    )
+    return read
+
+
+# ============================================================================= internals
+
+
+def _visible(session: Session, actor: Actor, key: str) -> Agreement:
+    """The agreement if the actor may read it; otherwise exactly the "does not exist" answer."""
+    agreement = AgreementRepository(session).by_key(key)
+    if agreement is None or not actor.can(READ, agreement.business_unit_id):
+        raise NotFound(f"no agreement {key}")
+    return agreement
+
+
+def _version(session: Session, agreement: Agreement, number: int) -> AgreementVersion:
+    version = VersionRepository(session).number(agreement.id, number)
+    if version is None:
+        raise NotFound(f"{agreement.key} has no version {number}")
+    return version
+
+
+def _transition(
+    session: Session,
+    actor: Actor,
+    agreement: Agreement,
+    version: AgreementVersion,
+    status: VersionStatus,
+    action: str,
+    reason: str,
+    now: datetime,
+    **changes: Any,
+) -> VersionRead:
+    before = _Presenter(session, [agreement]).version(agreement, version)
+    version.status = status
+    for name, value in changes.items():
+        setattr(version, name, value)
+    version.updated_at = now
+    agreement.updated_at = now
+    session.flush()
+    read = _Presenter(session, [agreement]).version(agreement, version)
+    _record(session, actor, agreement, action, reason, now, before=before, after=read)
+    return read
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    agreement: Agreement,
+    action: str,
+    reason: str,
+    now: datetime,
+    *,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    audit_service.record_event(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="agreement",
+        entity_key=agreement.key,
+        business_unit_id=agreement.business_unit_id,
+        reason=reason,
+        before=_dump(before),
+        after=_dump(after),
+        now=now,
+    )
+
+
+def _dump(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    return value.model_dump(mode="json")
+
+
+def _resolve_parties(
+    session: Session, actor: Actor, data: AgreementCreate, unit: int
+) -> dict[str, int | None]:
+    """The counterparty columns for the kind; a party of another kind is refused by name."""
+    wrong = {
+        AgreementKind.SLA: ("consumer_business_unit", "vendor"),
+        AgreementKind.OLA: ("customer", "vendor"),
+        AgreementKind.UC: ("customer", "consumer_business_unit"),
+    }[data.kind]
+    for name in wrong:
+        if getattr(data, name) is not None:
+            raise InvalidInput.field(name, f"not a party of an {data.kind.value.upper()}")
+    if data.kind is AgreementKind.SLA:
+        if data.customer is None:
+            raise InvalidInput.field("customer", "an SLA needs a customer")
+        try:
+            customer = catalogue_service.visible_customer(session, actor=actor, code=data.customer)
+        except NotFound as exc:
+            raise InvalidInput.field("customer", f"no customer {data.customer!r}") from exc
+        return {"customer_id": customer.id}
+    if data.kind is AgreementKind.OLA:
+        if data.consumer_business_unit is None:
+            raise InvalidInput.field("consumer_business_unit", "an OLA needs a consuming unit")
+        consumer = identity_service.unit_id(
+            session, data.consumer_business_unit, field="consumer_business_unit"
+        )
+        if consumer == unit:
+            raise InvalidInput.field(
+                "consumer_business_unit", "an OLA is between two different units"
+            )
+        return {"consumer_business_unit_id": consumer}
+    if data.vendor is None:
+        raise InvalidInput.field("vendor", "a UC needs a vendor")
+    return {"vendor_id": catalogue_service.vendor_id(session, data.vendor, field="vendor")}
+
+
+def _resolve_master(
+    session: Session, actor: Actor, data: AgreementCreate, unit: int, parties: dict[str, int | None]
+) -> Agreement | None:
+    if data.structure is not Structure.SCHEDULE:
+        if data.master is not None:
+            raise InvalidInput.field("master", "only a schedule has a master agreement")
+        return None
+    if data.master is None:
+        raise InvalidInput.field("master", "a schedule needs its master agreement")
+    master = AgreementRepository(session).by_key(data.master)
+    if master is None or not actor.can(READ, master.business_unit_id):
+        raise InvalidInput.field("master", f"no agreement {data.master}")
+    same_parties = all(getattr(master, column) == value for column, value in parties.items())
+    if (
+        master.structure is not Structure.MASTER
+        or master.kind is not data.kind
+        or master.business_unit_id != unit
+        or not same_parties
+    ):
+        raise RuleViolation(
+            "schedule-master-mismatch",
+            f"{data.master} is not a master {data.kind.value.upper()} between the same parties",
+            field="master",
+        )
+    return master
+
+
+def _write_terms(
+    session: Session,
+    actor: Actor,
+    agreement: Agreement,
+    version: AgreementVersion,
+    terms: dict[str, Any],
+    *,
+    field: str,
+) -> list[Service]:
+    """Validate and set a version's terms; returns the services to cover."""
+    prefix = f"{field}." if field else ""
+    validated = TermFields.model_validate(terms)
+    for name in _REQUIRED_TERMS:
+        if getattr(validated, name) is None:
+            raise InvalidInput.field(f"{prefix}{name}", "may not be null")
+    for name in _PLAIN_TERMS:
+        setattr(version, name, getattr(validated, name))
+    if version.term_end is not None and version.term_end < version.term_start:
+        raise InvalidInput.field(f"{prefix}term_end", "ends before term_start")
+    if (version.fee_amount is None) != (version.fee_currency is None):
+        raise InvalidInput.field(f"{prefix}fee_currency", "fee_amount and fee_currency go together")
+    slugs = validated.services or []
+    services = (
+        catalogue_service.services_by_slugs(
+            session, actor=actor, slugs=slugs, field=f"{prefix}services"
+        )
+        if slugs
+        else []
+    )
+    _check_services_coverable(session, agreement, services, field=f"{prefix}services")
+    version.required_sign_offs = _required_sign_offs(
+        session, services, [r.value for r in validated.required_sign_offs or []]
+    )
+    return services
+
+
+def _check_services_coverable(
+    session: Session, agreement: Agreement, services: Sequence[Service], *, field: str
+) -> None:
+    for position, service in enumerate(services):
+        if service.business_unit_id != agreement.business_unit_id:
+            raise RuleViolation(
+                "service-outside-unit",
+                f"{service.slug} belongs to another business unit: a unit commits only to its own "
+                "services (link that unit's OLA as support instead)",
+                field=f"{field}.{position}",
+            )
+        if service.lifecycle is not Lifecycle.ACTIVE:
+            raise RuleViolation(
+                "service-not-active",
+                f"{service.slug} is {service.lifecycle.value}: new terms cannot cover it",
+                field=f"{field}.{position}",
+            )
+
+
+def _required_sign_offs(
+    session: Session, services: Sequence[Service], requested: Sequence[str]
+) -> list[str]:
+    tiers = catalogue_service.tiers_by_level(session)
+    return rules.required_sign_offs(
+        (tiers[s.tier_level].required_sign_offs for s in services), requested
+    )
+
+
+def _covered_services(session: Session, version: AgreementVersion) -> list[Service]:
+    ids = VersionRepository(session).service_ids([version.id])[version.id]
+    return list(catalogue_service.services_by_ids(session, ids).values())
+
+
+def _region_requiring_residency(session: Session, agreement: Agreement) -> str | None:
+    if agreement.region_id is None:
+        return None
+    region = catalogue_service.region_by_id(session, agreement.region_id)
+    return region.jurisdiction if region.data_residency else None
+
+
+def _refuse_if_supporting_active(session: Session, agreement: Agreement, *, operation: str) -> None:
+    links = SupportLinkRepository(session).supporting(agreement.id)
+    if not links:
+        return
+    active = VersionRepository(session).active_of(link.supported_id for link in links)
+    dependants = sorted(
+        AgreementRepository(session)
+        .keys(link.supported_id for link in links if link.supported_id in active)
+        .values()
+    )
+    if dependants:
+        raise InvalidTransition(
+            f"{operation}-supporting-active",
+            f"{agreement.key} underpins the active {', '.join(dependants)}: "
+            f"unlink it there before you {operation} it",
+        )
+
+
+def _resolve_filter(
+    session: Session, actor: Actor, filters: AgreementFilter
+) -> dict[str, Any] | None:
+    criteria: dict[str, Any] = {"kind": filters.kind, "status": filters.status}
+    if filters.business_unit:
+        criteria["business_unit_id"] = identity_service.unit_id(
+            session, filters.business_unit, field="business_unit"
+        )
+    if filters.region:
+        criteria["region_id"] = catalogue_service.region_id(session, filters.region, field="region")
+    if filters.vendor:
+        criteria["vendor_id"] = catalogue_service.vendor_id(session, filters.vendor, field="vendor")
+    try:
+        if filters.customer:
+            criteria["customer_id"] = catalogue_service.visible_customer(
+                session, actor=actor, code=filters.customer
+            ).id
+        if filters.service:
+            criteria["service_id"] = catalogue_service.visible_service(
+                session, actor=actor, slug=filters.service
+            ).id
+    except NotFound:
+        return None
+    return criteria
+
+
+def _present_support(session: Session, actor: Actor, agreement: Agreement) -> AgreementSupport:
+    links = SupportLinkRepository(session)
+    supported_by, supports = links.supported_by(agreement.id), links.supporting(agreement.id)
+    all_links = supported_by + supports
+    others = AgreementRepository(session).by_ids(
+        {link.supporting_id for link in all_links} | {link.supported_id for link in all_links}
+    )
+    services = catalogue_service.services_by_ids(session, {link.service_id for link in all_links})
+
+    def read(link: SupportLink) -> SupportLinkRead:
+        supporting = others[link.supporting_id]
+        return SupportLinkRead(
+            id=link.id,
+            supported=others[link.supported_id].key,
+            supporting=supporting.key,
+            supporting_kind=supporting.kind,
+            service=services[link.service_id].slug,
+            created_at=link.created_at,
+            created_by=link.created_by,
+        )
+
+    def visible(link: SupportLink) -> bool:
+        return actor.can(READ, others[link.supporting_id].business_unit_id) and actor.can(
+            READ, others[link.supported_id].business_unit_id
+        )
+
+    return AgreementSupport(
+        agreement=agreement.key,
+        supported_by=[read(link) for link in supported_by if visible(link)],
+        supports=[read(link) for link in supports if visible(link)],
+    )
+
+
+@dataclass
+class _Presenter:
+    """Turns agreement rows into read schemas with every reference resolved in a few batched
+    queries (units, customers, vendors, regions, masters, versions, services, sign-offs)."""
+
+    session: Session
+    agreements: Sequence[Agreement]
+
+    def __post_init__(self) -> None:
+        session, rows = self.session, self.agreements
+        self.units = identity_service.unit_codes(
+            session,
+            [a.business_unit_id for a in rows] + [a.consumer_business_unit_id for a in rows],
+        )
+        self.customers = {
+            i: c.code
+            for i, c in catalogue_service.customers_by_ids(
+                session, (a.customer_id for a in rows)
+            ).items()
+        }
+        self.vendors = catalogue_service.vendor_codes(session, (a.vendor_id for a in rows))
+        self.regions = catalogue_service.region_codes(session, (a.region_id for a in rows))
+        self.masters = AgreementRepository(session).keys(a.master_id for a in rows)
+        self.versions: dict[int, list[AgreementVersion]] = {}
+        for version in VersionRepository(session).of_agreements(a.id for a in rows):
+            self.versions.setdefault(version.agreement_id, []).append(version)
+
+    def _status(self, agreement: Agreement) -> tuple[VersionStatus, int | None, int]:
+        versions = self.versions[agreement.id]
+        statuses = {v.number: v.status for v in versions}
+        active = next((v.number for v in versions if v.status is VersionStatus.ACTIVE), None)
+        return rules.headline_status(statuses), active, max(statuses)
+
+    def list_items(self) -> list[AgreementListItem]:
+        items = []
+        for a in self.agreements:
+            status, active, latest = self._status(a)
+            items.append(
+                AgreementListItem(
+                    key=a.key,
+                    kind=a.kind,
+                    structure=a.structure,
+                    title=a.title,
+                    business_unit=self.units[a.business_unit_id],
+                    customer=self.customers.get(a.customer_id) if a.customer_id else None,
+                    consumer_business_unit=self.units.get(a.consumer_business_unit_id)
+                    if a.consumer_business_unit_id
+                    else None,
+                    vendor=self.vendors.get(a.vendor_id) if a.vendor_id else None,
+                    region=self.regions.get(a.region_id) if a.region_id else None,
+                    status=status,
+                    active_version=active,
+                    latest_version=latest,
+                )
+            )
+        return items
+
+    def agreement(self, a: Agreement) -> AgreementRead:
+        item = self.list_items()[self.agreements.index(a)]
+        return AgreementRead(
+            **item.model_dump(),
+            master=self.masters.get(a.master_id) if a.master_id else None,
+            versions=[
+                VersionSummary(
+                    number=v.number,
+                    status=v.status,
+                    approved_at=v.approved_at,
+                    effective_from=v.effective_from,
+                    ended_at=v.ended_at,
+                )
+                for v in self.versions[a.id]
+            ],
+            created_at=a.created_at,
+            created_by=a.created_by,
+            updated_at=a.updated_at,
+        )
+
+    def terms(self, version: AgreementVersion) -> TermsRead:
+        ids = VersionRepository(self.session).service_ids([version.id])[version.id]
+        services = catalogue_service.services_by_ids(self.session, ids)
+        return TermsRead(
+            **{name: getattr(version, name) for name in _PLAIN_TERMS},
+            services=sorted(s.slug for s in services.values()),
+            required_sign_offs=list(version.required_sign_offs),
+        )
+
+    def version(self, a: Agreement, v: AgreementVersion) -> VersionRead:
+        sign_offs = VersionRepository(self.session).sign_offs([v.id])[v.id]
+        return VersionRead(
+            agreement=a.key,
+            number=v.number,
+            status=v.status,
+            revision=v.revision,
+            terms=self.terms(v),
+            sign_offs=[
+                SignOffRead(
+                    role=s.role, signed_by=s.signed_by, signed_at=s.signed_at, comment=s.comment
+                )
+                for s in sign_offs
+            ],
+            missing_sign_offs=rules.missing_sign_offs(
+                v.required_sign_offs, [s.role.value for s in sign_offs]
+            ),
+            created_at=v.created_at,
+            created_by=v.created_by,
+            updated_at=v.updated_at,
+            submitted_at=v.submitted_at,
+            approved_at=v.approved_at,
+            approved_by=v.approved_by,
+            effective_from=v.effective_from,
+            ended_at=v.ended_at,
+            terms_hash=v.terms_hash,
+        )
+
+    def external(self, a: Agreement) -> ExternalAgreementRead:
+        status, _, _ = self._status(a)
+        versions = [v for v in self.versions[a.id] if v.status in rules.APPROVED_OR_LATER]
+        return ExternalAgreementRead(
+            key=a.key,
+            title=a.title,
+            customer=self.customers[a.customer_id] if a.customer_id else "",
+            region=self.regions.get(a.region_id) if a.region_id else None,
+            status=status,
+            versions=[
+                ExternalVersion(
+                    number=v.number,
+                    status=v.status,
+                    effective_from=v.effective_from,
+                    ended_at=v.ended_at,
+                    terms=ExternalTerms.model_validate(self.terms(v).model_dump()),
+                )
+                for v in versions
+            ],
+        )

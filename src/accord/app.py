@@ -1,0 +1,143 @@
+"""The web application: API, portal, health probes. ``create_app(settings)`` wires it together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import accord
+from accord import routes
+from accord.audit import service as audit_service
+from accord.config import Settings
+from accord.db import migrate
+from accord.db.session import Database
+from accord.http.errors import as_accord_error, problem_response, to_accord_error
+from accord.http.middleware import RequestContextMiddleware
+from accord.http.problems import PROBLEM_JSON
+from accord.identity.deps import UNAUTHENTICATED, declared_permission
+from accord.kit.errors import AccordError, Unauthenticated
+from accord.kit.time import utc_now
+from accord.web.errors import error_page
+from accord.web.templating import STATIC_DIR
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    """Build the app. With ``database`` given (tests), the caller owns it and start-up checks
+    are the caller's business; otherwise the lifespan opens it and refuses to start on an
+    un-migrated or non-durable database."""
+    owns_database = database is None
+    db = database or Database.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owns_database:
+            check_ready_to_serve(db)
+        yield
+        if owns_database:
+            db.dispose()
+
+    app = FastAPI(
+        title="Accord",
+        version=accord.__version__,
+        description="Service agreements database: SLAs, OLAs and UCs, versioned, signed off, "
+        "audited. Errors are RFC 9457 problem+json; lists use cursor pagination.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = db
+    audit_service.install_checkpoints(db, settings.audit, clock=utc_now)
+
+    for router in routes.API_ROUTERS:
+        app.include_router(router, prefix=routes.API_PREFIX)
+    for router in routes.PAGE_ROUTERS:
+        app.include_router(router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: the database answers and is migrated")
+    def readyz() -> JSONResponse:
+        try:
+            migrate.require_migrated(db.bind)  # connects, so it also proves the database answers
+        except Exception as exc:  # any failure means "not ready"; the reason is reported
+            error = as_accord_error(exc)
+            if error is None:
+                log.exception("readiness check failed")
+            detail = error.detail if error else "the database check failed unexpectedly"
+            return JSONResponse({"status": "unavailable", "detail": detail}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    _install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def check_ready_to_serve(db: Database) -> None:
+    """Refuse to serve an un-migrated database or one that could lose acknowledged writes."""
+    migrate.require_migrated(db.bind)
+    db.assert_durable()
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    def handle(request: Request, exc: Exception) -> Response:
+        error = to_accord_error(exc, request)
+        if not request.url.path.startswith(routes.API_PREFIX) and request.url.path not in (
+            "/openapi.json",
+        ):
+            return error_page(request, error)
+        response = problem_response(error, request)
+        if isinstance(error, Unauthenticated):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="accord"'
+        return response
+
+    app.add_exception_handler(AccordError, handle)
+    app.add_exception_handler(RequestValidationError, handle)
+    app.add_exception_handler(StarletteHTTPException, handle)
+    app.add_exception_handler(Exception, handle)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated schema, plus each operation's required permission (`x-accord-permission`)
+    and error responses documented as problem+json only."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        permission = declared_permission(route)
+        for method in route.methods or ():
+            operation = schema["paths"][route.path_format][method.lower()]
+            operation["x-accord-permission"] = (
+                "public"
+                if permission is UNAUTHENTICATED
+                else "authenticated"
+                if permission is None
+                else str(permission)
+            )
+            for status_code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status_code.startswith(("4", "5")) and PROBLEM_JSON in content:
+                    content.pop("application/json", None)
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,93 @@
+"""Settings: one pydantic-settings class, read from ``ACCORD_*`` variables (``__`` nests groups).
+
+Nothing reads settings at import time; `get_settings()` builds them and the composition roots pass
+them on explicitly.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./accord.db"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class DatabaseSettings(BaseModel):
+    sqlite_synchronous: Literal["FULL", "EXTRA", "NORMAL"] = Field(
+        default="FULL",
+        description=(
+            "SQLite `synchronous` pragma. FULL (default) or EXTRA are durable in WAL mode; NORMAL "
+            "may lose the last transactions on power loss and also needs `allow_non_durable`."
+        ),
+    )
+    busy_timeout_ms: int = Field(
+        default=10_000, ge=0, description="How long a SQLite writer waits for the write lock."
+    )
+    allow_non_durable: bool = Field(
+        default=False,
+        description=(
+            "Start even when acknowledged writes could be lost (SQLite synchronous=NORMAL; "
+            "PostgreSQL fsync, full_page_writes or synchronous_commit off)."
+        ),
+    )
+    pool_size: int = Field(default=10, ge=1, description="Connections kept per process.")
+
+
+class AuditSettings(BaseModel):
+    signing_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "Ed25519 private key (PEM) used to sign audit checkpoints. Keep it outside the "
+            "database; `accord audit keygen` creates one. Unset: no checkpoints are written."
+        ),
+    )
+    checkpoint_dir: Path | None = Field(
+        default=None,
+        description="Directory that receives signed checkpoint files for auditors to keep.",
+    )
+    checkpoint_every_events: int = Field(
+        default=100, ge=1, description="Write a checkpoint after this many new audit events…"
+    )
+    checkpoint_every_minutes: int = Field(
+        default=60, ge=1, description="…or when this many minutes have passed since the last one."
+    )
+
+
+class TokenSettings(BaseModel):
+    default_ttl_days: int = Field(default=90, ge=1, description="Lifetime of a new API token.")
+    max_ttl_days: int = Field(default=366, ge=1, description="Longest lifetime a token may have.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ACCORD_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    env: Environment = Field(default=Environment.PRODUCTION, description="Deployment environment.")
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description=(
+            "SQLAlchemy URL. Unset: an embedded SQLite file `./accord.db`. PostgreSQL: "
+            "`postgresql+psycopg://user:password@host:5432/accord`."
+        ),
+    )
+    db: DatabaseSettings = DatabaseSettings()
+    audit: AuditSettings = AuditSettings()
+    tokens: TokenSettings = TokenSettings()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level of the server and CLI."
+    )
+
+
+def get_settings() -> Settings:
+    return Settings()

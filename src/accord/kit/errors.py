@@ -1,0 +1,120 @@
+"""The one error hierarchy. Each error carries its HTTP status; `accord.http.errors` renders it.
+
+Domain code raises these (or domain-specific subclasses); it never raises HTTPException.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid input: a JSON-pointer-ish location (``terms.fee_amount``) and why."""
+
+    field: str
+    message: str
+
+
+class AccordError(Exception):
+    """Base of every expected failure. ``code`` is stable and documented in docs/problems.md."""
+
+    status: int = 400
+    code: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, problems: list[FieldProblem] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.problems = problems or []
+
+
+class InvalidInput(AccordError):
+    """The request is well-formed but a field's value is not acceptable."""
+
+    status = 422
+    code = "invalid-input"
+    title = "Invalid input"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls(f"{field}: {message}", problems=[FieldProblem(field, message)])
+
+
+class RuleViolation(AccordError):
+    """The input breaks a named business rule (a dependency cycle, a backdated effective date).
+
+    ``rule`` is a stable identifier documented in docs/problems.md; ``field`` names the input at
+    fault when there is one.
+    """
+
+    status = 422
+    code = "rule-violation"
+    title = "Business rule violated"
+
+    def __init__(self, rule: str, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail, problems=[FieldProblem(field, detail)] if field else None)
+        self.rule = rule
+
+
+class InvalidTransition(RuleViolation):
+    """The object's current state forbids the operation (approve without sign-offs, edit an
+    approved version, activate an expired term)."""
+
+    status = 409
+    code = "invalid-transition"
+    title = "Operation not allowed in the current state"
+
+
+class Unauthenticated(AccordError):
+    status = 401
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(AccordError):
+    status = 403
+    code = "forbidden"
+    title = "Not permitted"
+
+
+class NotFound(AccordError):
+    """Also raised for objects outside the caller's business units: existence never leaks."""
+
+    status = 404
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(AccordError):
+    """A uniqueness or concurrency conflict (duplicate key, concurrent edit)."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class PreconditionFailed(AccordError):
+    status = 412
+    code = "precondition-failed"
+    title = "Precondition failed"
+
+
+class PreconditionRequired(AccordError):
+    status = 428
+    code = "precondition-required"
+    title = "Precondition required"
+
+
+class HTTPStatusError(AccordError):
+    """A plain HTTP-level failure (unknown route, wrong method) in the same problem shape."""
+
+    def __init__(self, status: int, code: str, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.title = status, code, title
+
+
+class ServiceUnavailable(AccordError):
+    status = 503
+    code = "unavailable"
+    title = "Service unavailable"

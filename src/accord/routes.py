@@ -1,0 +1,22 @@
+"""The explicit, ordered list of every router: the API under /api/v1 and the portal pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from accord.agreements import endpoints as agreements_endpoints
+from accord.audit import endpoints as audit_endpoints
+from accord.catalogue import endpoints as catalogue_endpoints
+from accord.identity import endpoints as identity_endpoints
+from accord.identity import pages as identity_pages
+
+API_PREFIX = "/api/v1"
+
+API_ROUTERS: tuple[APIRouter, ...] = (
+    identity_endpoints.router,
+    catalogue_endpoints.router,
+    agreements_endpoints.router,
+    audit_endpoints.router,
+)
+
+PAGE_ROUTERS: tuple[APIRouter, ...] = (identity_pages.router,)

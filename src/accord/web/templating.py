@@ -1,0 +1,46 @@
+"""The portal's Jinja2 environment and filters. No domain knowledge here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _when(value: datetime | date | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def _money(amount: Decimal | None, currency: str | None) -> str:
+    if amount is None:
+        return "—"
+    return f"{amount:,.2f} {currency or ''}".strip()
+
+
+def _label(value: Any) -> str:
+    text = str(getattr(value, "value", value))
+    return text.replace("_", " ")
+
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+templates.env.filters["when"] = _when
+templates.env.filters["money"] = _money
+templates.env.filters["label"] = _label
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
