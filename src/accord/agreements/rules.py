@@ -121,9 +121,16 @@ def check_sign_off(
 
 
 def check_activation(
-    *, approved_at: datetime, effective_from: datetime, term_end: date | None
+    *,
+    approved_at: datetime,
+    effective_from: datetime,
+    term_end: date | None,
+    now: datetime | None = None,
 ) -> None:
-    """No backdating (the effective date may not precede approval) and no expired terms."""
+    """No backdating (the effective date may not precede approval) and no expired terms: the
+    term must not have ended by the effective date, nor by ``now`` (when given). The end of a
+    term is the instant `term_end_instant` (as for the expiry job), whatever the offset of the
+    effective date."""
     if effective_from < approved_at:
         raise RuleViolation(
             "no-backdating",
@@ -131,12 +138,16 @@ def check_activation(
             f"{approved_at.isoformat()}: versions cannot be backdated",
             field="effective_from",
         )
-    if term_end is not None and effective_from.date() > term_end:
-        raise InvalidTransition(
-            "term-expired",
-            f"the term ended on {term_end.isoformat()}; it cannot take effect on "
-            f"{effective_from.date().isoformat()}",
-        )
+    if term_end is None:
+        return
+    for moment in (effective_from, now):
+        if moment is not None and is_expired(term_end, moment):
+            raise InvalidTransition(
+                "term-expired",
+                f"the term ended on {term_end.isoformat()} (at "
+                f"{term_end_instant(term_end).isoformat()}); it cannot take effect at "
+                f"{effective_from.isoformat()}",
+            )
 
 
 def term_end_instant(term_end: date) -> datetime:

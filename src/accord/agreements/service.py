@@ -593,7 +593,10 @@ def activate_version(
     assert version.approved_at is not None
     effective_from = data.effective_from or now
     rules.check_activation(
-        approved_at=version.approved_at, effective_from=effective_from, term_end=version.term_end
+        approved_at=version.approved_at,
+        effective_from=effective_from,
+        term_end=version.term_end,
+        now=now,
     )
     if agreement.master_id is not None and not VersionRepository(session).in_status(
         agreement.master_id, [VersionStatus.ACTIVE]
