@@ -36,7 +36,7 @@ def missing_service(reason: str) -> None:
     pytest.skip(reason)
 
 
-def test_settings(database_url: str, **overrides: object) -> Settings:
+def settings_for(database_url: str, **overrides: object) -> Settings:
     return Settings(env=Environment.TEST, database_url=database_url, **overrides)  # type: ignore[arg-type]
 
 
@@ -129,7 +129,7 @@ def session(database: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return test_settings(database_url)
+    return settings_for(database_url)
 
 
 @pytest.fixture
@@ -137,3 +137,14 @@ def client(settings: Settings, database: Database) -> Iterator[TestClient]:
     app = create_app(settings, database=database)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Under ACCORD_REQUIRE_SERVICES=1 (CI) a skipped test is a failed test: every real service
+    (PostgreSQL, …) must be present there, so nothing may silently not run."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under ACCORD_REQUIRE_SERVICES=1: {report.longrepr}"

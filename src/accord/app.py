@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,7 +25,7 @@ from accord.db.session import Database
 from accord.http.errors import as_accord_error, problem_response, to_accord_error
 from accord.http.middleware import RequestContextMiddleware
 from accord.http.problems import PROBLEM_JSON
-from accord.identity.deps import UNAUTHENTICATED, declared_permission
+from accord.identity.deps import declared_requirement
 from accord.kit.errors import AccordError, Unauthenticated
 from accord.kit.time import utc_now
 from accord.web.errors import error_page
@@ -114,6 +115,24 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, handle)
 
 
+@dataclass(frozen=True)
+class ApiOperation:
+    method: str
+    path: str
+    """The full path template, e.g. ``/api/v1/agreements/{key}``."""
+    route: APIRoute
+
+
+def api_operations(app: FastAPI) -> list[ApiOperation]:
+    """Every operation of the JSON API (routers included under /api/v1), one per method."""
+    operations = []
+    for context in iter_route_contexts(app.routes):
+        route, path = context.original_route, context.path_format
+        if isinstance(route, APIRoute) and path and path.startswith(routes.API_PREFIX):
+            operations.extend(ApiOperation(m, path, route) for m in sorted(context.methods or ()))
+    return operations
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The generated schema, plus each operation's required permission (`x-accord-permission`)
     and error responses documented as problem+json only."""
@@ -122,22 +141,20 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
-            continue
-        permission = declared_permission(route)
-        for method in route.methods or ():
-            operation = schema["paths"][route.path_format][method.lower()]
-            operation["x-accord-permission"] = (
-                "public"
-                if permission is UNAUTHENTICATED
-                else "authenticated"
-                if permission is None
-                else str(permission)
-            )
-            for status_code, response in operation.get("responses", {}).items():
-                content = response.get("content", {})
-                if status_code.startswith(("4", "5")) and PROBLEM_JSON in content:
-                    content.pop("application/json", None)
+    for operation_ref in api_operations(app):
+        requirement = declared_requirement(operation_ref.route)
+        operation = schema["paths"][operation_ref.path][operation_ref.method.lower()]
+        operation["x-accord-permission"] = (
+            "public"
+            if requirement is None
+            else "authenticated"
+            if requirement.permission is None
+            else str(requirement.permission)
+            + (" (in every unit)" if requirement.everywhere else "")
+        )
+        for status_code, response in operation.get("responses", {}).items():
+            content = response.get("content", {})
+            if status_code.startswith(("4", "5")) and PROBLEM_JSON in content:
+                content.pop("application/json", None)
     app.openapi_schema = schema
     return schema

@@ -50,22 +50,21 @@ class Database:
         self.settings = settings
         self.after_commit: list[AfterCommitHook] = []
         self.dialect = bind.dialect.name
-        # Tests bind to one connection inside an outer transaction; code that commits then only
-        # releases a savepoint, so every test is rolled back in the end.
         if isinstance(bind, Connection):
-            write_bind: Engine | Connection = bind
-            read_bind: Engine | Connection = bind
-            join_mode: Any = "create_savepoint"
+            # Tests: join the caller's transaction; a commit only releases a savepoint.
+            self._writer = sessionmaker(
+                bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+            self._reader = self._writer
         else:
-            write_bind = bind.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-            read_bind = bind.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
-            join_mode = "conservative_savepoint"
-        self._writer = sessionmaker(
-            bind=write_bind, expire_on_commit=False, join_transaction_mode=join_mode
-        )
-        self._reader = sessionmaker(
-            bind=read_bind, expire_on_commit=False, join_transaction_mode=join_mode
-        )
+            self._writer = sessionmaker(
+                bind=bind.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}),
+                expire_on_commit=False,
+            )
+            self._reader = sessionmaker(
+                bind=bind.execution_options(**{_BEGIN_OPTION: "DEFERRED"}),
+                expire_on_commit=False,
+            )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:

@@ -27,10 +27,12 @@ _bearer = HTTPBearer(
 
 class RequirePermission:
     """Authenticates the bearer token, then requires ``permission`` in at least one unit (the
-    service then checks the unit of the object itself)."""
+    service then checks the unit of the object itself), or in every unit for org-wide operations
+    (``everywhere``: regions, tiers, vendors, business units, principals, chain verification)."""
 
-    def __init__(self, permission: Permission | None) -> None:
+    def __init__(self, permission: Permission | None, *, everywhere: bool = False) -> None:
         self.permission = permission
+        self.everywhere = everywhere
 
     def __call__(
         self,
@@ -40,14 +42,17 @@ class RequirePermission:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated("send an API token: `Authorization: Bearer acc_…`")
         actor = identity_service.authenticate(session, token=credentials.credentials, now=utc_now())
-        if self.permission is not None:
+        if self.permission is not None and self.everywhere:
+            actor.require(self.permission, None)
+        elif self.permission is not None:
             actor.require_anywhere(self.permission)
         return actor
 
 
-def require(permission: Permission | None) -> Any:
-    """``actor: Actor = require(Permission.X)``; None: any authenticated principal."""
-    return Depends(RequirePermission(permission))
+def require(permission: Permission | None, *, everywhere: bool = False) -> Any:
+    """``actor: Actor = require(Permission.X)``; None: any authenticated principal;
+    ``everywhere=True``: the permission must be held in every business unit."""
+    return Depends(RequirePermission(permission, everywhere=everywhere))
 
 
 def portal_actor(request: Request, session: SessionDep) -> Actor | None:
@@ -62,19 +67,12 @@ def portal_actor(request: Request, session: SessionDep) -> Actor | None:
         return None
 
 
-_UNSET = object()
-
-
-def declared_permission(route: APIRoute) -> Permission | object | None:
-    """The permission a route requires: a `Permission`, None (any authenticated caller), or
-    `UNAUTHENTICATED` when the route has no `require(...)` at all."""
+def declared_requirement(route: APIRoute) -> RequirePermission | None:
+    """The `require(...)` a route declares, or None when it has none (a public route)."""
     stack = list(route.dependant.dependencies)
     while stack:
         dependency = stack.pop()
         if isinstance(dependency.call, RequirePermission):
-            return dependency.call.permission
+            return dependency.call
         stack.extend(dependency.dependencies)
-    return UNAUTHENTICATED
-
-
-UNAUTHENTICATED = _UNSET
+    return None

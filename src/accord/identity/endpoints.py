@@ -56,7 +56,7 @@ def create_business_unit(
     data: BusinessUnitCreate,
     session: SessionDep,
     response: Response,
-    actor: Actor = require(Permission.IDENTITY_ADMIN),
+    actor: Actor = require(Permission.IDENTITY_ADMIN, everywhere=True),
 ) -> BusinessUnitRead:
     unit = identity_service.create_business_unit(session, actor=actor, data=data, now=utc_now())
     response.headers["Location"] = f"/api/v1/business-units/{unit.code}"
@@ -79,7 +79,7 @@ def update_business_unit(
     code: UnitCode,
     data: BusinessUnitUpdate,
     session: SessionDep,
-    actor: Actor = require(Permission.IDENTITY_ADMIN),
+    actor: Actor = require(Permission.IDENTITY_ADMIN, everywhere=True),
 ) -> BusinessUnitRead:
     return identity_service.update_business_unit(
         session, actor=actor, code=code, data=data, now=utc_now()
@@ -106,7 +106,7 @@ def create_principal(
     data: PrincipalCreate,
     session: SessionDep,
     response: Response,
-    actor: Actor = require(Permission.IDENTITY_ADMIN),
+    actor: Actor = require(Permission.IDENTITY_ADMIN, everywhere=True),
 ) -> PrincipalRead:
     principal = identity_service.create_principal(session, actor=actor, data=data, now=utc_now())
     response.headers["Location"] = f"/api/v1/principals/{principal.name}"
@@ -125,7 +125,7 @@ def update_principal(
     name: PrincipalName,
     data: PrincipalUpdate,
     session: SessionDep,
-    actor: Actor = require(Permission.IDENTITY_ADMIN),
+    actor: Actor = require(Permission.IDENTITY_ADMIN, everywhere=True),
 ) -> PrincipalRead:
     return identity_service.update_principal(
         session, actor=actor, name=name, data=data, now=utc_now()
@@ -142,7 +142,7 @@ def grant_role(
     name: PrincipalName,
     data: GrantCreate,
     session: SessionDep,
-    actor: Actor = require(Permission.IDENTITY_ADMIN),
+    actor: Actor = require(Permission.IDENTITY_ADMIN, everywhere=True),
 ) -> PrincipalRead:
     return identity_service.grant_role(session, actor=actor, name=name, data=data, now=utc_now())
 
@@ -156,7 +156,7 @@ def revoke_grant(
     name: PrincipalName,
     grant_id: int,
     session: SessionDep,
-    actor: Actor = require(Permission.IDENTITY_ADMIN),
+    actor: Actor = require(Permission.IDENTITY_ADMIN, everywhere=True),
 ) -> PrincipalRead:
     return identity_service.revoke_grant(
         session, actor=actor, name=name, grant_id=grant_id, now=utc_now()

@@ -1,0 +1,206 @@
+"""Every API route × every role, generated from the routes themselves and the one permission
+table (`ROLE_PERMISSIONS`): a route added later is covered without touching this file.
+
+For a principal holding one role, either in unit "alpha" only or in every unit:
+- without a token every route answers 401;
+- a role lacking the route's permission (or holding it only in some units when the operation is
+  org-wide) gets 403;
+- a role holding it is let through (anything but 401/403; bodies are empty so writes stop at
+  validation and nothing changes);
+- routes addressing an object of unit "beta" answer 404 to roles scoped to "alpha", exactly like
+  a missing object (those requests carry a valid body, so validation cannot answer first).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from accord.agreements.enums import AgreementKind
+from accord.app import api_operations, create_app
+from accord.config import Settings
+from accord.identity.deps import declared_requirement
+from accord.identity.enums import PrincipalKind, Role
+from accord.identity.rules import ROLE_PERMISSIONS, Permission
+from accord.routes import API_PREFIX
+from tests.factories.agreements import make_agreement
+from tests.factories.catalogue import make_customer, make_region, make_service, make_vendor
+from tests.factories.identity import make_principal, make_token, make_unit
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    permission: Permission | None
+    everywhere: bool
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+    @property
+    def tail(self) -> str:
+        return self.path.removeprefix(API_PREFIX)
+
+    def allowed(self, role: Role, *, global_grant: bool) -> bool:
+        if self.permission is None:
+            return True
+        if self.permission not in ROLE_PERMISSIONS[role]:
+            return False
+        return global_grant or not self.everywhere
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def api_routes() -> list[Route]:
+    app = create_app(Settings(database_url="sqlite:////nonexistent/never-opened.db"))
+    routes = []
+    for operation in api_operations(app):
+        requirement = declared_requirement(operation.route)
+        assert requirement is not None, f"{operation.path} declares no require(...)"
+        routes.append(
+            Route(operation.method, operation.path, requirement.permission, requirement.everywhere)
+        )
+    return routes
+
+
+ROUTES = api_routes()
+# Org-wide objects (the same whichever unit asks) are not subject to the foreign-unit check.
+ORG_WIDE = ("/business-units", "/regions", "/tiers", "/vendors", "/principals", "/tokens", "/me")
+REASON = "authorisation matrix"
+# A valid body (or query) per write route on a foreign object, so the answer cannot come from
+# validation. A new write route needs an entry here, or its foreign-unit check fails with 422.
+VALID_FOREIGN_INPUT: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", "/agreements/{key}"): {"json": {"title": "Renamed", "reason": REASON}},
+    ("DELETE", "/agreements/{key}"): {"params": {"reason": REASON}},
+    ("POST", "/agreements/{key}/sunset"): {"json": {"reason": REASON}},
+    ("POST", "/agreements/{key}/versions"): {"json": {"reason": REASON}},
+    ("PATCH", "/agreements/{key}/versions/{number}"): {"json": {"reason": REASON}},
+    ("POST", "/agreements/{key}/versions/{number}/submit"): {"json": {"reason": REASON}},
+    ("POST", "/agreements/{key}/versions/{number}/return"): {"json": {"reason": REASON}},
+    ("POST", "/agreements/{key}/versions/{number}/approve"): {"json": {"reason": REASON}},
+    ("POST", "/agreements/{key}/versions/{number}/activate"): {"json": {"reason": REASON}},
+    ("POST", "/agreements/{key}/versions/{number}/supersede"): {"json": {"reason": REASON}},
+    ("POST", "/agreements/{key}/versions/{number}/sign-offs"): {"json": {"role": "legal"}},
+    ("POST", "/agreements/{key}/support"): {
+        "json": {"supporting": "OLA-0001", "service": "svc-alpha", "reason": REASON}
+    },
+    ("DELETE", "/agreements/{key}/support/{link_id}"): {"params": {"reason": REASON}},
+    ("POST", "/services/{slug}/dependencies"): {"json": {"depends_on": "svc-alpha"}},
+    ("PATCH", "/services/{slug}"): {"json": {}},
+    ("PATCH", "/customers/{code}"): {"json": {}},
+    ("POST", "/customers/{code}/contacts"): {"json": {"principal": "member"}},
+}
+
+
+def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
+    values = {
+        "key": keys[unit],
+        "number": "1",
+        "slug": f"svc-{unit}",
+        "depends_on": f"svc-{unit}",
+        "link_id": "999999",
+        "grant_id": "999999",
+        "token_id": "999999",
+        "name": "member",
+        "principal": "member",
+        "level": "2",
+    }
+    if route.tail.startswith("/business-units/"):
+        values["code"] = unit
+    elif route.tail.startswith("/regions/"):
+        values["code"] = "eu-west"
+    elif route.tail.startswith("/vendors/"):
+        values["code"] = "cloudco"
+    elif route.tail.startswith("/customers/"):
+        values["code"] = f"cust-{unit}"
+    path = route.path
+    for name in route.params:
+        path = path.replace("{" + name + "}", values[name])
+    return path
+
+
+@pytest.fixture
+def world(session: Session) -> Iterator[dict[str, str]]:
+    make_region(session, "eu-west")
+    make_vendor(session, "cloudco")
+    keys = {}
+    for unit in ("alpha", "beta"):
+        make_unit(session, unit)
+        make_customer(session, f"cust-{unit}", unit)
+        make_service(session, f"svc-{unit}", unit)
+        keys[f"key:{unit}"] = make_agreement(
+            session,
+            unit=unit,
+            services=[f"svc-{unit}"],
+            customer=f"cust-{unit}",
+            kind=AgreementKind.SLA,
+        ).key
+    make_principal(session, "member")
+    tokens = {}
+    for role in Role:
+        kind = PrincipalKind.SOURCE if role is Role.INGEST else PrincipalKind.USER
+        make_principal(session, f"scoped-{role.value}", (role, "alpha"), kind=kind)
+        tokens[f"scoped:{role.value}"] = make_token(session, f"scoped-{role.value}")
+        if role not in (Role.INGEST, Role.EXTERNAL):  # these two must name a unit
+            make_principal(session, f"global-{role.value}", (role, None), kind=kind)
+            tokens[f"global:{role.value}"] = make_token(session, f"global-{role.value}")
+    session.commit()
+    yield {**tokens, **keys}
+
+
+def call(
+    client: TestClient,
+    route: Route,
+    path: str,
+    token: str | None,
+    request: dict[str, Any] | None = None,
+) -> int:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if request is None:
+        request = {"json": {}} if route.method in ("POST", "PATCH", "PUT") else {}
+    return client.request(route.method, path, headers=headers, **request).status_code
+
+
+def test_routes_are_discovered_and_guarded() -> None:
+    assert len(ROUTES) > 40
+    open_to_all = [str(r) for r in ROUTES if r.permission is None]
+    assert open_to_all == ["GET /api/v1/me"]
+
+
+def test_every_route_requires_a_token(client: TestClient, world: dict[str, str]) -> None:
+    keys = {"alpha": world["key:alpha"], "beta": world["key:beta"]}
+    answers = {str(r): call(client, r, fill(r, "alpha", keys), None) for r in ROUTES}
+    assert {route: status for route, status in answers.items() if status != 401} == {}
+
+
+@pytest.mark.parametrize("scope", ["scoped", "global"])
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_role_matrix(role: Role, scope: str, client: TestClient, world: dict[str, str]) -> None:
+    token = world.get(f"{scope}:{role.value}")
+    if token is None:
+        assert role in (Role.INGEST, Role.EXTERNAL)  # cannot be granted in every unit
+        return
+    keys = {"alpha": world["key:alpha"], "beta": world["key:beta"]}
+    failures = []
+    for route in ROUTES:
+        allowed = route.allowed(role, global_grant=scope == "global")
+        status = call(client, route, fill(route, "alpha", keys), token)
+        if allowed and status in (401, 403):
+            failures.append(f"{route}: expected access, got {status}")
+        if not allowed and status != 403:
+            failures.append(f"{route}: expected 403, got {status}")
+        if scope == "scoped" and allowed and route.params and not route.tail.startswith(ORG_WIDE):
+            request = VALID_FOREIGN_INPUT.get((route.method, route.tail))
+            foreign = call(client, route, fill(route, "beta", keys), token, request)
+            if foreign != 404:
+                failures.append(f"{route} on unit beta: expected 404, got {foreign}")
+    assert failures == [], "\n".join(failures)
