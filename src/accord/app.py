@@ -125,7 +125,7 @@ class ApiOperation:
 
 def api_operations(app: FastAPI) -> list[ApiOperation]:
     """Every operation of the JSON API (routers included under /api/v1), one per method."""
-    operations = []
+    operations: list[ApiOperation] = []
     for context in iter_route_contexts(app.routes):
         route, path = context.original_route, context.path_format
         if isinstance(route, APIRoute) and path and path.startswith(routes.API_PREFIX):
