@@ -8,7 +8,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c const
 # Demo audit checkpoints: signed with a key kept outside the database, exported to .accord/.
 DEMO_ENV := ACCORD_AUDIT__SIGNING_KEY_FILE=.accord/audit-signing-key.pem ACCORD_AUDIT__CHECKPOINT_DIR=.accord/checkpoints
 
-.PHONY: demo serve test ci check lint format types imports unit migrate bench lock clean
+.PHONY: demo serve test check lint format types imports unit migrate docs bench lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
@@ -57,6 +57,10 @@ imports: $(VENV)/.dev
 
 unit: $(VENV)/.dev
 	$(BIN)/pytest -n auto --dist loadgroup
+
+## Regenerate docs/cli.md from the command tree.
+docs: $(VENV)/.dev
+	ACCORD_WRITE_DOCS=1 $(BIN)/pytest -q tests/test_docs.py
 
 ## Benchmarks (PostgreSQL): see bench/README.md.
 bench: $(VENV)/.dev

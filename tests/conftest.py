@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from accord.app import create_app
-from accord.config import DatabaseSettings, Environment, Settings
+from accord.config import DatabaseSettings, Settings
 from accord.db import migrate
 from accord.db.session import Database, create_database_engine
 
@@ -37,7 +37,7 @@ def missing_service(reason: str) -> None:
 
 
 def settings_for(database_url: str, **overrides: object) -> Settings:
-    return Settings(env=Environment.TEST, database_url=database_url, **overrides)  # type: ignore[arg-type]
+    return Settings(database_url=database_url, **overrides)  # type: ignore[arg-type]
 
 
 class FreshDatabases:

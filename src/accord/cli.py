@@ -11,6 +11,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
@@ -221,11 +222,11 @@ def main() -> None:
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"]) or "input"
-            err.print(f"[red]error:[/red] {field}: {error['msg']}")
+            err.print(f"[red]error:[/red] {escape(field)}: {escape(error['msg'])}")
         sys.exit(2)
     except AccordError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}")
+        err.print(f"[red]error:[/red] {escape(exc.detail)}")
         for problem in exc.problems:
             if problem.field and problem.message not in exc.detail:
-                err.print(f"  {problem.field}: {problem.message}")
+                err.print(f"  {escape(problem.field)}: {escape(problem.message)}")
         sys.exit(2 if exc.status in (400, 422) else 1)

@@ -6,7 +6,6 @@ them on explicitly.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -14,12 +13,6 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./accord.db"
-
-
-class Environment(StrEnum):
-    DEVELOPMENT = "development"
-    TEST = "test"
-    PRODUCTION = "production"
 
 
 class DatabaseSettings(BaseModel):
@@ -73,7 +66,6 @@ class Settings(BaseSettings):
         env_prefix="ACCORD_", env_nested_delimiter="__", extra="ignore", frozen=True
     )
 
-    env: Environment = Field(default=Environment.PRODUCTION, description="Deployment environment.")
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         description=(
