@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -85,8 +85,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable", "detail": detail}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    _install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    handle_error = _install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, on_error=handle_error)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -97,7 +97,9 @@ def check_ready_to_serve(db: Database) -> None:
     db.assert_durable()
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _install_error_handlers(app: FastAPI) -> Callable[[Request, Exception], Response]:
+    """Register the one error renderer; returns it for errors that escape the routing layer."""
+
     def handle(request: Request, exc: Exception) -> Response:
         error = to_accord_error(exc, request)
         if not request.url.path.startswith(routes.API_PREFIX) and request.url.path not in (
@@ -112,7 +114,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AccordError, handle)
     app.add_exception_handler(RequestValidationError, handle)
     app.add_exception_handler(StarletteHTTPException, handle)
-    app.add_exception_handler(Exception, handle)
+    return handle
 
 
 @dataclass(frozen=True)

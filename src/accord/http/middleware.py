@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -25,10 +28,15 @@ _SECURITY_HEADERS = [
 
 class RequestContextMiddleware:
     """Gives each request an id (the caller's ``X-Request-ID`` when well-formed) and adds the
-    security headers. Authenticated responses are never cached."""
+    security headers. Authenticated responses are never cached.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Unexpected exceptions are turned into a response here (``on_error``), not by Starlette's
+    outermost error middleware, so that even a 500 carries the request id and the headers.
+    """
+
+    def __init__(self, app: ASGIApp, on_error: Callable[[Request, Exception], Response]) -> None:
         self.app = app
+        self.on_error = on_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,8 +50,12 @@ class RequestContextMiddleware:
             b"cookie", b""
         )
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 raw: list[Any] = list(message.get("headers", []))
                 present = {name.lower() for name, _ in raw}
                 raw.append((b"x-request-id", request_id.encode()))
@@ -54,4 +66,10 @@ class RequestContextMiddleware:
                 message["headers"] = raw
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if started:  # too late for an error response: let the server drop the connection
+                raise
+            response = self.on_error(Request(scope, receive), exc)
+            await response(scope, receive, send_with_headers)
