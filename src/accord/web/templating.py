@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -34,10 +37,29 @@ def _label(value: Any) -> str:
     return text.replace("_", " ")
 
 
+def _pretty_json(value: Any) -> str:
+    """Structured data (audit before/after) as indented JSON text; the template escapes it."""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def query_url(path: str, params: Mapping[str, Any]) -> str:
+    """``path`` with the non-empty ``params`` as its query string (filters plus a cursor)."""
+    kept = {
+        name: _label_or_text(value) for name, value in params.items() if value not in (None, "")
+    }
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def _label_or_text(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 templates.env.filters["when"] = _when
 templates.env.filters["money"] = _money
 templates.env.filters["label"] = _label
+templates.env.filters["pretty_json"] = _pretty_json
+templates.env.globals["query_url"] = query_url
 
 
 def render(
