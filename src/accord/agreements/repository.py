@@ -105,13 +105,10 @@ class AgreementRepository(Repository[Agreement]):
         wanted = {i for i in ids if i is not None}
         if not wanted:
             return {}
-        return dict(
-            self.session.execute(
-                select(Agreement.id, Agreement.key).where(Agreement.id.in_(wanted))
-            )
-            .tuples()
-            .all()
+        rows = self.session.execute(
+            select(Agreement.id, Agreement.key).where(Agreement.id.in_(wanted))
         )
+        return {row.id: row.key for row in rows}
 
 
 class VersionRepository(Repository[AgreementVersion]):

@@ -43,7 +43,7 @@ def require_status(
     if current not in allowed:
         names = " or ".join(sorted(s.value for s in allowed))
         raise InvalidTransition(
-            f"{operation}-from-{current.value}",
+            f"{operation.replace(' ', '-')}-from-{current.value}",
             f"cannot {operation} a version that is {current.value} (it must be {names})",
         )
 

@@ -166,10 +166,10 @@ def get_external(session: Session, *, actor: Actor, key: str) -> ExternalAgreeme
     )
     if agreement is None or not visible:
         raise NotFound(f"no agreement {key}")
-    read = _Presenter(session, [agreement]).external(agreement)
-    if not read.versions:
+    presenter = _Presenter(session, [agreement])
+    if not presenter.external_versions(agreement):  # only drafts so far: nothing to show yet
         raise NotFound(f"no agreement {key}")
-    return read
+    return presenter.external(agreement)
 
 
 # ============================================================================= agreements
@@ -270,7 +270,10 @@ def delete_agreement(
         )
     _refuse_if_supporting_active(session, agreement, operation="delete")
     before = _Presenter(session, [agreement]).agreement(agreement)
-    for link in SupportLinkRepository(session).supported_by(agreement.id):
+    # Its links go with it, both ways: none of them underpins anything active any more (checked
+    # above), and a live link must never point at a deleted agreement.
+    links = SupportLinkRepository(session)
+    for link in links.supported_by(agreement.id) + links.supporting(agreement.id):
         link.deleted_at = now
     agreement.deleted_at = now
     agreement.updated_at = now
@@ -901,17 +904,19 @@ def _write_terms(
     *,
     field: str,
 ) -> list[Service]:
-    """Validate and set a version's terms; returns the services to cover."""
+    """Validate and set a version's terms; returns the services to cover.
+
+    Everything is checked before the version is touched, so a refusal leaves no half-changed
+    row in the session (it would otherwise be flushed by the next query)."""
     prefix = f"{field}." if field else ""
     validated = TermFields.model_validate(terms)
     for name in _REQUIRED_TERMS:
         if getattr(validated, name) is None:
             raise InvalidInput.field(f"{prefix}{name}", "may not be null")
-    for name in _PLAIN_TERMS:
-        setattr(version, name, getattr(validated, name))
-    if version.term_end is not None and version.term_end < version.term_start:
+    assert validated.term_start is not None
+    if validated.term_end is not None and validated.term_end < validated.term_start:
         raise InvalidInput.field(f"{prefix}term_end", "ends before term_start")
-    if (version.fee_amount is None) != (version.fee_currency is None):
+    if (validated.fee_amount is None) != (validated.fee_currency is None):
         raise InvalidInput.field(f"{prefix}fee_currency", "fee_amount and fee_currency go together")
     slugs = validated.services or []
     services = (
@@ -922,9 +927,12 @@ def _write_terms(
         else []
     )
     _check_services_coverable(session, agreement, services, field=f"{prefix}services")
-    version.required_sign_offs = _required_sign_offs(
+    required = _required_sign_offs(
         session, services, [r.value for r in validated.required_sign_offs or []]
     )
+    for name in _PLAIN_TERMS:
+        setattr(version, name, getattr(validated, name))
+    version.required_sign_offs = required
     return services
 
 
@@ -1159,15 +1167,20 @@ class _Presenter:
             terms_hash=v.terms_hash,
         )
 
+    def external_versions(self, a: Agreement) -> list[AgreementVersion]:
+        """The versions a customer may see: approved or later (drafts are internal)."""
+        return [v for v in self.versions[a.id] if v.status in rules.APPROVED_OR_LATER]
+
     def external(self, a: Agreement) -> ExternalAgreementRead:
-        status, _, _ = self._status(a)
-        versions = [v for v in self.versions[a.id] if v.status in rules.APPROVED_OR_LATER]
+        """The customer-facing view; ``a`` must have at least one approved version. Its status
+        is computed from those versions only, so a draft under negotiation does not leak."""
+        versions = self.external_versions(a)
         return ExternalAgreementRead(
             key=a.key,
             title=a.title,
             customer=self.customers[a.customer_id] if a.customer_id else "",
             region=self.regions.get(a.region_id) if a.region_id else None,
-            status=status,
+            status=rules.headline_status({v.number: v.status for v in versions}),
             versions=[
                 ExternalVersion(
                     number=v.number,
