@@ -5,8 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from accord.agreements import endpoints as agreements_endpoints
+from accord.agreements import pages as agreements_pages
 from accord.audit import endpoints as audit_endpoints
+from accord.audit import pages as audit_pages
 from accord.catalogue import endpoints as catalogue_endpoints
+from accord.catalogue import pages as catalogue_pages
 from accord.identity import endpoints as identity_endpoints
 from accord.identity import pages as identity_pages
 
@@ -19,4 +22,9 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     audit_endpoints.router,
 )
 
-PAGE_ROUTERS: tuple[APIRouter, ...] = (identity_pages.router,)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    identity_pages.router,
+    agreements_pages.router,
+    catalogue_pages.router,
+    audit_pages.router,
+)
