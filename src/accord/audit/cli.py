@@ -29,7 +29,11 @@ def verify(
     """Recompute the chain; with --checkpoints and --public-key also check the signed
     checkpoints, which catch truncation, a rewrite of the whole chain and a rollback."""
     if (checkpoints is None) != (public_key is None):
-        raise InvalidInput.field("checkpoints", "--checkpoints and --public-key go together")
+        # A usage error (exit 2, with the usage line) however the command is invoked.
+        raise typer.BadParameter(
+            "--checkpoints and --public-key go together: give both or neither",
+            param_hint="--checkpoints/--public-key",
+        )
     database = CommandDatabase.of(ctx.obj)
     with database.unit_of_work(write=False) as session:
         result = audit_service.verify(

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from accord.audit.models import AuditCheckpoint, AuditEvent
+from accord.audit.rules import StoredEvent
 
 # Any constant works; it only has to be the same for every appender of this database.
 _CHAIN_LOCK_KEY = 0x41434344  # "ACCD"
@@ -40,21 +41,37 @@ class AuditRepository:
         self.session.add(event)
         self.session.flush()
 
-    def iterate(self, batch: int = 5_000) -> Iterator[AuditEvent]:
-        """All events in sequence order, in batches (the chain can be long)."""
-        after = 0
+    def iterate(self, batch: int = 5_000) -> Iterator[StoredEvent]:
+        """All events in sequence order, in batches (the chain can be long).
+
+        Plain column rows, not ORM objects: the session's identity map would otherwise hand back
+        objects it already holds as they were loaded, hiding what the database says now (and
+        grow without bound on a long chain).
+        """
+        columns = (
+            AuditEvent.seq,
+            AuditEvent.occurred_at,
+            AuditEvent.actor_id,
+            AuditEvent.actor_name,
+            AuditEvent.action,
+            AuditEvent.entity_type,
+            AuditEvent.entity_key,
+            AuditEvent.business_unit_id,
+            AuditEvent.payload,
+            AuditEvent.prev_hash,
+            AuditEvent.hash,
+        )
+        after: int | None = None
         while True:
-            rows = self.session.scalars(
-                select(AuditEvent)
-                .where(AuditEvent.seq > after)
-                .order_by(AuditEvent.seq)
-                .limit(batch)
-            ).all()
+            stmt = select(*columns).order_by(AuditEvent.seq).limit(batch)
+            if after is not None:
+                stmt = stmt.where(AuditEvent.seq > after)
+            rows = self.session.execute(stmt).all()
             if not rows:
                 return
-            yield from rows
+            for row in rows:
+                yield StoredEvent(**row._asdict())
             after = rows[-1].seq
-            self.session.expunge_all()
 
     def hash_at(self, seq: int) -> str | None:
         return self.session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))

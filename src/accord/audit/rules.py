@@ -16,7 +16,7 @@ import base64
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -127,11 +127,22 @@ def _row_problem(event: StoredEvent, expected_seq: int, prev: str) -> str | None
         return "previous-hash link does not match the preceding event"
     if chain_hash(prev, event.payload) != event.hash:
         return "hash does not match the stored payload (payload or hash altered)"
+    # From here on the row is hash-consistent, so whoever wrote it also recomputed its hash: a
+    # forgery. Report it instead of trusting (or crashing on) whatever shape it has.
     try:
         data = json.loads(event.payload)
     except ValueError:
         return "payload is not valid JSON"
-    projected = {
+    try:
+        canonical = canonical_json(data) == event.payload
+    except (TypeError, ValueError):
+        canonical = False
+    if not canonical or not isinstance(data, dict):
+        return "payload is not in the canonical encoding of an event"
+    actor, entity = data.get("actor"), data.get("entity")
+    if not isinstance(actor, dict) or not isinstance(entity, dict):
+        return "payload is not in the canonical encoding of an event"
+    projected: dict[str, object] = {
         "seq": event.seq,
         "occurred_at": isoformat_utc(event.occurred_at),
         "actor_id": event.actor_id,
@@ -141,18 +152,20 @@ def _row_problem(event: StoredEvent, expected_seq: int, prev: str) -> str | None
         "entity_key": event.entity_key,
         "business_unit_id": event.business_unit_id,
     }
-    recorded = {
+    recorded: dict[str, object] = {
         "seq": data.get("seq"),
         "occurred_at": data.get("occurred_at"),
-        "actor_id": data.get("actor", {}).get("id"),
-        "actor_name": data.get("actor", {}).get("name"),
+        "actor_id": actor.get("id"),
+        "actor_name": actor.get("name"),
         "action": data.get("action"),
-        "entity_type": data.get("entity", {}).get("type"),
-        "entity_key": data.get("entity", {}).get("key"),
+        "entity_type": entity.get("type"),
+        "entity_key": entity.get("key"),
         "business_unit_id": data.get("business_unit_id"),
     }
     for column, value in projected.items():
-        if recorded[column] != value:
+        # Compare types too: in Python ``True == 1``, but a payload saying ``"seq": true`` does not
+        # say what the column says.
+        if type(recorded[column]) is not type(value) or recorded[column] != value:
             return f"column {column} differs from the hashed payload"
     return None
 
@@ -180,6 +193,17 @@ class Checkpoint:
                 "created_at": isoformat_utc(self.created_at),
                 "previous_checkpoint": self.previous,
             }
+        )
+
+    @classmethod
+    def from_document(cls, document: str) -> Checkpoint:
+        data = json.loads(document)
+        return cls(
+            number=int(data["number"]),
+            event_seq=int(data["event_seq"]),
+            head_hash=str(data["head_hash"]),
+            created_at=parse_isoformat_utc(str(data["created_at"])),
+            previous=str(data["previous_checkpoint"]),
         )
 
 
@@ -215,15 +239,22 @@ def verify_checkpoints(
     checkpoints: Sequence[SignedCheckpoint],
     public_key: Ed25519PublicKey,
     hash_at: Callable[[int], str | None],
+    *,
+    head_seq: int | None = None,
+    first_number: int = 1,
+    previous: str = GENESIS_HASH,
 ) -> tuple[int, CheckpointFinding | None]:
     """Check each checkpoint's signature, its link to the previous one, and that the database
     still holds, at the checkpointed sequence number, the event with the checkpointed hash.
 
     ``hash_at(seq)`` returns the stored hash of event ``seq`` or None when there is no such row.
-    Returns the number of checkpoints verified and the first finding.
+    ``head_seq`` is the last sequence number of the (verified) chain, when known: a checkpointed
+    event that is gone then names ``head_seq + 1`` as the first missing sequence number.
+    ``first_number`` and ``previous`` let a caller check a run of checkpoints that continues
+    from an already trusted one (number ``first_number - 1`` whose document hashes to
+    ``previous``). Returns the number of checkpoints verified and the first finding.
     """
-    previous = GENESIS_HASH
-    expected_number = 1
+    expected_number = first_number
     verified = 0
     ordered = sorted(checkpoints, key=_checkpoint_number)
     for signed in ordered:
@@ -241,10 +272,11 @@ def verify_checkpoints(
             return verified, CheckpointFinding(number, "does not link to the previous checkpoint")
         stored = hash_at(seq)
         if stored is None:
+            first_missing = seq if head_seq is None or head_seq >= seq else head_seq + 1
             return verified, CheckpointFinding(
                 number,
                 f"event {seq} is gone from the database: the chain was truncated or rolled back",
-                seq,
+                first_missing,
             )
         if stored != head:
             return verified, CheckpointFinding(
@@ -264,6 +296,11 @@ def _checkpoint_number(signed: SignedCheckpoint) -> int:
         return int(json.loads(signed.document)["number"])
     except (ValueError, KeyError, TypeError):
         return 0
+
+
+def parse_isoformat_utc(text: str) -> datetime:
+    """The inverse of `isoformat_utc`."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def checkpoint_file_name(number: int) -> str:

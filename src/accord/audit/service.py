@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from accord.audit.repository import AuditRepository
 from accord.audit.schemas import AuditEventRead, ChainVerification, CheckpointRead
 from accord.config import AuditSettings
 from accord.db.session import REQUEST_ID, Database
-from accord.kit.errors import InvalidInput
+from accord.kit.errors import Conflict, InvalidInput
 from accord.kit.hashing import sha256_hex
 
 APPENDED_KEY = "accord.audit_appended"
@@ -141,22 +142,7 @@ def verify(
     public_key: Ed25519PublicKey | None = None,
 ) -> ChainVerification:
     repo = AuditRepository(session)
-    report = rules.verify_chain(
-        rules.StoredEvent(
-            seq=e.seq,
-            occurred_at=e.occurred_at,
-            actor_id=e.actor_id,
-            actor_name=e.actor_name,
-            action=e.action,
-            entity_type=e.entity_type,
-            entity_key=e.entity_key,
-            business_unit_id=e.business_unit_id,
-            payload=e.payload,
-            prev_hash=e.prev_hash,
-            hash=e.hash,
-        )
-        for e in repo.iterate()
-    )
+    report = rules.verify_chain(repo.iterate())
     result = ChainVerification(
         ok=report.ok,
         events=report.events,
@@ -169,7 +155,9 @@ def verify(
         return result
     if public_key is None:
         raise InvalidInput.field("public_key", "checkpoints can only be verified with a public key")
-    verified, finding = rules.verify_checkpoints(checkpoints, public_key, repo.hash_at)
+    verified, finding = rules.verify_checkpoints(
+        checkpoints, public_key, repo.hash_at, head_seq=report.head_seq if report.ok else None
+    )
     return result.model_copy(
         update={
             "ok": result.ok and finding is None,
@@ -226,14 +214,20 @@ def install_checkpoints(
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise InvalidInput.field("signing_key_file", f"cannot load {path}: {exc}") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise InvalidInput.field("signing_key_file", f"{path} is not an Ed25519 private key")
     return key
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(path.read_bytes())
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise InvalidInput.field("public_key", f"cannot load {path}: {exc}") from None
     if not isinstance(key, Ed25519PublicKey):
         raise InvalidInput.field("public_key", f"{path} is not an Ed25519 public key")
     return key
@@ -267,7 +261,12 @@ def checkpoint_if_due(
     """Sign and export a checkpoint of the current head when enough events or time have passed.
 
     The file is written (and fsynced) before the row is committed: it only states facts that are
-    already committed, so a crash in between loses nothing but a row the next call recreates.
+    already committed. A crash in between leaves a file without its row; the next call adopts
+    that file (it is signed, links to the last checkpoint row and matches the chain). An
+    exported checkpoint is never overwritten: a file of the next number that does *not* match
+    the database means the database was rolled back (restored from an older copy, or pointed
+    at the wrong checkpoint directory), and replacing the file would erase the evidence, so
+    this refuses with `Conflict` instead.
     """
     repo = AuditRepository(session)
     repo.lock_chain()
@@ -275,6 +274,12 @@ def checkpoint_if_due(
     if head is None:
         return None
     last = repo.last_checkpoint()
+    number = 1 if last is None else last.number + 1
+    previous = rules.GENESIS_HASH if last is None else sha256_hex(last.document)
+    path = policy.directory / rules.checkpoint_file_name(number)
+    if path.exists():
+        adopted = _adopt_exported(repo, path, policy=policy, number=number, previous=previous)
+        return checkpoint_if_due(session, policy=policy, now=now, force=force) or adopted
     if last is not None:
         if last.event_seq == head.seq:
             return None
@@ -285,15 +290,17 @@ def checkpoint_if_due(
         if not (due or force):
             return None
     checkpoint = rules.Checkpoint(
-        number=1 if last is None else last.number + 1,
+        number=number,
         event_seq=head.seq,
         head_hash=head.hash,
         created_at=now,
-        previous=rules.GENESIS_HASH if last is None else sha256_hex(last.document),
+        previous=previous,
     )
     signed = rules.sign_checkpoint(checkpoint, policy.key)
-    path = policy.directory / rules.checkpoint_file_name(checkpoint.number)
-    _write_durably(path, signed.to_file_text())
+    try:
+        _write_durably(path, signed.to_file_text())
+    except FileExistsError:
+        raise _exported_conflict(path) from None
     repo.add_checkpoint(
         AuditCheckpoint(
             number=checkpoint.number,
@@ -313,25 +320,94 @@ def checkpoint_if_due(
     )
 
 
+def _adopt_exported(
+    repo: AuditRepository, path: Path, *, policy: CheckpointPolicy, number: int, previous: str
+) -> CheckpointRead:
+    """Record the row of an exported checkpoint whose commit was lost, if it is consistent with
+    the database; else raise `Conflict` (the database went back in time)."""
+    try:
+        signed = rules.SignedCheckpoint.from_file_text(path.read_text("utf-8"))
+    except (ValueError, KeyError, TypeError):
+        raise _exported_conflict(path) from None
+    _, finding = rules.verify_checkpoints(
+        [signed], policy.key.public_key(), repo.hash_at, first_number=number, previous=previous
+    )
+    if finding is not None:
+        raise _exported_conflict(path, finding.problem)
+    checkpoint = rules.Checkpoint.from_document(signed.document)
+    repo.add_checkpoint(
+        AuditCheckpoint(
+            number=checkpoint.number,
+            event_seq=checkpoint.event_seq,
+            head_hash=checkpoint.head_hash,
+            created_at=checkpoint.created_at,
+            document=signed.document,
+            signature=signed.signature,
+        )
+    )
+    return CheckpointRead(
+        number=checkpoint.number,
+        event_seq=checkpoint.event_seq,
+        head_hash=checkpoint.head_hash,
+        created_at=checkpoint.created_at,
+        file=str(path),
+    )
+
+
+def _exported_conflict(path: Path, why: str | None = None) -> Conflict:
+    return Conflict(
+        f"{path} exists already and does not match this database"
+        + (f" ({why})" if why else "")
+        + ": the database was restored from an older copy or rolled back, or another database "
+        "exports to the same directory. The exported checkpoint is kept as evidence; run "
+        "`accord audit verify --checkpoints DIR --public-key KEY` and investigate."
+    )
+
+
 def read_checkpoint_files(directory: Path) -> list[rules.SignedCheckpoint]:
     if not directory.is_dir():
         raise InvalidInput.field("checkpoints", f"{directory} is not a directory")
-    return [
-        rules.SignedCheckpoint.from_file_text(p.read_text("utf-8"))
-        for p in sorted(directory.glob("checkpoint-*.json"))
-    ]
+    checkpoints = []
+    for path in sorted(directory.glob("checkpoint-*.json")):
+        try:
+            checkpoints.append(rules.SignedCheckpoint.from_file_text(path.read_text("utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidInput.field(
+                "checkpoints", f"{path} is not a checkpoint file ({exc})"
+            ) from None
+    return checkpoints
 
 
 def _write_durably(path: Path, text: str) -> None:
+    """Create ``path`` with ``text`` atomically and durably; `FileExistsError` if it exists
+    (an exported checkpoint is never replaced)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".checkpoint-", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, 0o644)  # public statements, for auditors to copy
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)  # atomic, and unlike os.replace never clobbers
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: exclusive create instead
+            _write_exclusive(path, text)
+    finally:
+        tmp.unlink(missing_ok=True)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _write_exclusive(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
