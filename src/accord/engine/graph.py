@@ -41,11 +41,13 @@ def cycle_closed_by(edges: Mapping[N, Iterable[N]], source: N, target: N) -> lis
 
 def topological_order(edges: Mapping[N, Iterable[N]]) -> list[N] | None:
     """Nodes so that every edge points forward (Kahn's algorithm); None when there is a cycle."""
-    nodes: set[N] = set(edges)
-    for targets in edges.values():
+    # Read each successor collection once: they may be one-shot iterables.
+    adjacency: dict[N, list[N]] = {node: list(targets) for node, targets in edges.items()}
+    nodes: set[N] = set(adjacency)
+    for targets in adjacency.values():
         nodes.update(targets)
     indegree = dict.fromkeys(nodes, 0)
-    for targets in edges.values():
+    for targets in adjacency.values():
         for t in targets:
             indegree[t] += 1
     ready = deque(sorted((n for n in nodes if indegree[n] == 0), key=repr))
@@ -53,7 +55,7 @@ def topological_order(edges: Mapping[N, Iterable[N]]) -> list[N] | None:
     while ready:
         node = ready.popleft()
         order.append(node)
-        for t in edges.get(node, ()):
+        for t in adjacency.get(node, ()):
             indegree[t] -= 1
             if indegree[t] == 0:
                 ready.append(t)
