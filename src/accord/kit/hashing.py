@@ -27,10 +27,14 @@ def to_jsonable(value: Any) -> JsonValue:
     Decimals keep their exact digits (``Decimal("0.9990")`` stays ``"0.9990"``); datetimes become
     UTC with microseconds; floats are refused because their text is not stable across databases.
     """
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, Enum):
+    if isinstance(value, Enum):  # first: a StrEnum is a str, but its text is its value
         return to_jsonable(value.value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):
@@ -38,11 +42,30 @@ def to_jsonable(value: Any) -> JsonValue:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        encoded: dict[str, JsonValue] = {}
+        for k, v in value.items():
+            key = _key_text(k)
+            if key in encoded:
+                raise ValueError(f"two keys are both encoded as {key!r}")
+            encoded[key] = to_jsonable(v)
+        return encoded
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError("cannot encode bytes canonically; encode them as text first")
     if isinstance(value, Sequence | set | frozenset):
         items = [to_jsonable(v) for v in value]
         return sorted(items, key=canonical_json) if isinstance(value, set | frozenset) else items
     raise TypeError(f"cannot encode {type(value).__name__} canonically")
+
+
+def _key_text(key: Any) -> str:
+    """Object keys are text: strings as they are, integers in decimal, enums by value, dates
+    and instants in their canonical form; anything else (bool, None, float) is refused."""
+    text = to_jsonable(key)
+    if isinstance(text, str):
+        return text
+    if isinstance(text, int) and not isinstance(text, bool):
+        return str(text)
+    raise TypeError(f"cannot use {type(key).__name__} as an object key canonically")
 
 
 def canonical_json(value: Any) -> str:

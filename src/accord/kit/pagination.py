@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -15,6 +16,8 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+_MAX_POSITION = 2**63 - 1
+_URLSAFE_BASE64 = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class Page(BaseModel, Generic[T]):
@@ -35,12 +38,15 @@ def decode_cursor(cursor: str | None) -> int | None:
     """The position (usually the last id seen) the next page continues from; None: first page."""
     if cursor is None or cursor == "":
         return None
+    if not _URLSAFE_BASE64.fullmatch(cursor):  # the decoder would silently skip other characters
+        raise InvalidInput.field("cursor", "not a cursor returned by this API")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         after = data["position"]
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError) as exc:
         raise InvalidInput.field("cursor", "not a cursor returned by this API") from exc
-    if not isinstance(after, int) or isinstance(after, bool):
+    # Positions are row keys: a BIGINT at most (a larger number would overflow SQLite's binding).
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= _MAX_POSITION:
         raise InvalidInput.field("cursor", "not a cursor returned by this API")
     return after

@@ -22,4 +22,5 @@ def isoformat_utc(value: datetime) -> str:
 
     Used wherever an instant is hashed, so that the same instant always yields the same text.
     """
-    return require_aware(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: strftime("%Y") does not zero-pad years before 1000 on glibc.
+    return require_aware(value).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
-_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls, DEL and C1 controls (Unicode category Cc); single-line text also refuses the
+# Unicode line and paragraph separators. Checked on the raw input, *before* whitespace is
+# stripped, so a trailing newline or NEL is refused rather than silently dropped.
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def reject_control_characters(value: str) -> str:
@@ -27,10 +30,20 @@ def reject_control_characters_multiline(value: str) -> str:
     return value
 
 
+def _raw_single_line(value: object) -> object:
+    """Before validation (and stripping): non-strings are left to the type check."""
+    return reject_control_characters(value) if isinstance(value, str) else value
+
+
+def _raw_multi_line(value: object) -> object:
+    return reject_control_characters_multiline(value) if isinstance(value, str) else value
+
+
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(reject_control_characters),
+    BeforeValidator(_raw_single_line),
 ]
 """A single-line human label (a title, a person's or a party's name)."""
 
@@ -38,6 +51,7 @@ ShortText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
     AfterValidator(reject_control_characters),
+    BeforeValidator(_raw_single_line),
 ]
 """A single-line clause (an inclusion, an exclusion, a responsibility)."""
 
@@ -45,6 +59,7 @@ LongText = Annotated[
     str,
     StringConstraints(max_length=20_000),
     AfterValidator(reject_control_characters_multiline),
+    BeforeValidator(_raw_multi_line),
 ]
 """Free text that may span lines (descriptions, notes)."""
 
@@ -52,6 +67,7 @@ Reason = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=3, max_length=2_000),
     AfterValidator(reject_control_characters_multiline),
+    BeforeValidator(_raw_multi_line),
     Field(description="Why the change is made; recorded in the audit trail."),
 ]
 
@@ -65,6 +81,7 @@ Reference = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
     AfterValidator(reject_control_characters),
+    BeforeValidator(_raw_single_line),
 ]
 """An identifier from another system (a CMDB CI id, a legal matter number)."""
 
@@ -74,6 +91,8 @@ Instant = AwareDatetime
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    AfterValidator(reject_control_characters),
+    BeforeValidator(_raw_single_line),
     Field(description="An e-mail address."),
 ]
 
