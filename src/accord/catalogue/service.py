@@ -712,6 +712,8 @@ def remove_dependency(
     actor.require(Permission.CATALOGUE_WRITE, service.business_unit_id)
     repo = ServiceRepository(session)
     target = repo.by_slug(depends_on)
+    if target is not None and not actor.can(Permission.CATALOGUE_READ, target.business_unit_id):
+        target = None  # a service outside the caller's units answers like one that does not exist
     dependency = repo.find_dependency(service.id, target.id) if target else None
     if dependency is None:
         raise NotFound(f"{slug} does not depend on {depends_on}")
