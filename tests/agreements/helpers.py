@@ -268,8 +268,11 @@ def add_contact(session: Session, customer: str, principal: str) -> None:
 # ------------------------------------------------------------------------------------ reading
 
 
-def audit_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+def audit_count(session: Session, *, entity_type: str | None = None) -> int:
+    stmt = select(func.count()).select_from(AuditEvent)
+    if entity_type is not None:
+        stmt = stmt.where(AuditEvent.entity_type == entity_type)
+    return session.scalar(stmt) or 0
 
 
 def audit_events(session: Session, key: str) -> list[AuditEvent]:

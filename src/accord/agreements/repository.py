@@ -82,13 +82,13 @@ class AgreementRepository(Repository[Agreement]):
             )
         if service_id is not None:
             stmt = stmt.where(
-                exists()
-                .select_from(VersionService)
+                select(VersionService.version_id)
                 .join(AgreementVersion, AgreementVersion.id == VersionService.version_id)
                 .where(
                     VersionService.service_id == service_id,
                     AgreementVersion.agreement_id == Agreement.id,
                 )
+                .exists()
             )
         if after is not None:
             stmt = stmt.where(Agreement.id > after)
