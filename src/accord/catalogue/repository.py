@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, text
 
 from accord.catalogue.models import (
     Customer,
@@ -14,6 +14,9 @@ from accord.catalogue.models import (
     Vendor,
 )
 from accord.db.repository import Repository
+
+# Any constant works; it only has to differ from the other advisory locks of the database.
+_DEPENDENCY_GRAPH_LOCK_KEY = 0x41434447  # "ACDG"
 
 
 class RegionRepository(Repository[Region]):
@@ -156,6 +159,19 @@ class ServiceRepository(Repository[Service]):
         return {row.slug: row for row in rows}
 
     # ---- dependencies
+    def lock_dependency_graph(self) -> None:
+        """Serialise writers of the dependency graph until the end of the transaction.
+
+        Two concurrent additions (a → b and b → a) would each pass the cycle check against a
+        graph without the other's edge. PostgreSQL: a transaction-scoped advisory lock taken
+        before the graph is read (READ COMMITTED then sees every edge committed before it).
+        SQLite: write transactions already begin IMMEDIATE and hold the single write lock.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DEPENDENCY_GRAPH_LOCK_KEY}
+            )
+
     def dependency_edges(self) -> dict[int, list[int]]:
         """The whole graph (it is global: services of any unit may depend on each other)."""
         edges: dict[int, list[int]] = {}

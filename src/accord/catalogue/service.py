@@ -672,6 +672,7 @@ def add_dependency(
     actor.require(Permission.CATALOGUE_WRITE, service.business_unit_id)
     target = services_by_slugs(session, actor=actor, slugs=[data.depends_on], field="depends_on")[0]
     repo = ServiceRepository(session)
+    repo.lock_dependency_graph()
     if repo.find_dependency(service.id, target.id) is not None:
         raise Conflict(f"{slug} already depends on {data.depends_on}")
     cycle = cycle_closed_by(repo.dependency_edges(), service.id, target.id)
