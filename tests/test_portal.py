@@ -37,10 +37,6 @@ INTERNAL_NOTE = "INTERNAL-NOTE-7731 do not show customers"
 PROCUREMENT_REF = "PO-SECRET-4410"
 ACME_SUMMARY = "Payments API availability for ACME"
 ALL = {"acme_active", "globex_approved", "wholesale_draft", "acme_in_review"}
-SERVICE_FILTER_BUG = (
-    "AgreementRepository.page(service_id=...) calls .join() on an Exists construct, so every "
-    "agreement list filtered by service fails with AttributeError (500)"
-)
 
 
 @dataclass(frozen=True)
@@ -294,7 +290,6 @@ def test_catalogue_pages_render_for_an_admin(
     assert keys_in(acme.text) == {world.acme_active, world.acme_in_review}
 
 
-@pytest.mark.xfail(strict=True, reason=SERVICE_FILTER_BUG)
 def test_service_detail_shows_dependencies_and_covering_agreements(
     client: TestClient, session: Session, world: World
 ) -> None:
@@ -340,11 +335,7 @@ def test_audit_page_lists_events_and_verifies_the_chain(
         ("?business_unit=wholesale", {"wholesale_draft"}),
         ("?status=in_review", {"acme_in_review"}),
         ("?status=approved&kind=sla", {"globex_approved"}),
-        pytest.param(
-            "?service=ledger",
-            {"globex_approved", "acme_in_review"},
-            marks=pytest.mark.xfail(strict=True, reason=SERVICE_FILTER_BUG),
-        ),
+        ("?service=ledger", {"globex_approved", "acme_in_review"}),
         ("?kind=ola", set()),
     ],
 )
