@@ -879,3 +879,30 @@ def test_delete_refusals_are_409_rules(
     assert_problem(r, 409, rule="delete-active")
     assert counts(session) == before
     assert deleted_at(session, key) is None
+
+
+def test_sign_off_comment_rejects_control_characters(
+    client: TestClient, session: Session, callers: Callers
+) -> None:
+    key = create(session).key
+    session.commit()
+    base = f"{API}/agreements/{key}/versions/1"
+    assert client.post(
+        f"{base}/submit", headers=callers.editor, json={"reason": "ready"}
+    ).is_success
+    before = counts(session)
+    for comment in ("fine\x00print", "bell\x07"):
+        r = client.post(
+            f"{base}/sign-offs",
+            headers=callers.approver,
+            json={"role": "provider_owner", "comment": comment},
+        )
+        assert_problem(r, 422, field="comment")
+    assert counts(session) == before
+    r = client.post(
+        f"{base}/sign-offs",
+        headers=callers.approver,
+        json={"role": "provider_owner", "comment": "checked the\nfigures"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["sign_offs"][0]["comment"] == "checked the\nfigures"

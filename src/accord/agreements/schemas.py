@@ -8,7 +8,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from accord.agreements.enums import (
     AgreementKind,
@@ -18,7 +25,17 @@ from accord.agreements.enums import (
     Structure,
     VersionStatus,
 )
-from accord.kit.types import Code, Instant, LongText, Name, Reason, Reference, ShortText, Slug
+from accord.kit.types import (
+    Code,
+    Instant,
+    LongText,
+    Name,
+    Reason,
+    Reference,
+    ShortText,
+    Slug,
+    reject_control_characters_multiline,
+)
 
 AgreementKey = Annotated[
     str,
@@ -140,7 +157,11 @@ class ActivationRequest(Input):
 
 class SignOffCreate(Input):
     role: SignOffRole
-    comment: Annotated[str, StringConstraints(max_length=2_000)] = ""
+    comment: Annotated[
+        str,
+        StringConstraints(max_length=2_000),
+        AfterValidator(reject_control_characters_multiline),
+    ] = ""
 
 
 class SupportLinkCreate(Input):
