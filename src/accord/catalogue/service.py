@@ -670,8 +670,10 @@ def add_dependency(
 ) -> ServiceDependencies:
     service = visible_service(session, actor=actor, slug=slug)
     actor.require(Permission.CATALOGUE_WRITE, service.business_unit_id)
-    target = services_by_slugs(session, actor=actor, slugs=[data.depends_on], field="depends_on")[0]
     repo = ServiceRepository(session)
+    target = repo.by_slug(data.depends_on)
+    if target is None or not actor.can(Permission.CATALOGUE_READ, target.business_unit_id):
+        raise InvalidInput.field("depends_on", f"no service {data.depends_on!r}")
     repo.lock_dependency_graph()
     if repo.find_dependency(service.id, target.id) is not None:
         raise Conflict(f"{slug} already depends on {data.depends_on}")
