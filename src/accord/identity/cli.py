@@ -43,6 +43,7 @@ def create_principal(
     ] = None,
 ) -> None:
     """Create a principal, optionally with roles."""
+    grants = [_parse_role(spec) for spec in role or []]
     database = CommandDatabase.of(ctx.obj)
     with database.unit_of_work() as session:
         now = utc_now()
@@ -54,13 +55,12 @@ def create_principal(
             ),
             now=now,
         )
-        for spec in role or []:
-            role_name, _, unit = spec.partition("@")
+        for grant_data in grants:
             read = identity_service.grant_role(
                 session,
                 actor=identity_service.local_operator(),
                 name=name,
-                data=GrantCreate(role=Role(role_name), business_unit=unit or None),
+                data=grant_data,
                 now=now,
             )
     console.print(f"created principal [bold]{name}[/bold]")
@@ -68,6 +68,19 @@ def create_principal(
         console.print(
             "roles: " + ", ".join(f"{g.role.value}@{g.business_unit or '*'}" for g in read.grants)
         )
+
+
+def _parse_role(spec: str) -> GrantCreate:
+    """``ROLE`` or ``ROLE@UNIT``; an unknown role is a usage error, not a traceback."""
+    role_name, _, unit = spec.partition("@")
+    try:
+        role = Role(role_name)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise typer.BadParameter(
+            f"unknown role {role_name!r} (one of: {choices})", param_hint="--role"
+        ) from None
+    return GrantCreate(role=role, business_unit=unit or None)
 
 
 @principals_app.command("grant")
