@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import func, select
@@ -34,12 +34,13 @@ from accord.audit.models import AuditEvent
 from accord.catalogue import service as catalogue_service
 from accord.catalogue.enums import Lifecycle
 from accord.catalogue.schemas import ContactCreate, ServiceUpdate
+from accord.identity.enums import Role
 from accord.identity.rules import Actor, system_actor
 from accord.kit.errors import AccordError, RuleViolation
 from accord.kit.time import utc_now
 from tests.factories.agreements import reviewers
 from tests.factories.catalogue import make_customer, make_region, make_service, make_vendor
-from tests.factories.identity import SYSTEM, make_unit
+from tests.factories.identity import SYSTEM, make_principal, make_token, make_unit
 
 AUTHOR = SYSTEM
 """Drafts every agreement unless a test says otherwise (``test-system``)."""
@@ -338,3 +339,68 @@ def refused(
     with session.no_autoflush:  # events are flushed as they are recorded
         assert head_seq(session) == seq, "an audit event was appended by a refused operation"
     session.rollback()
+
+
+# ------------------------------------------------------------------------------------ HTTP
+
+
+class Callers:
+    """Bearer headers of the test's principals, each created (and committed) on first use, so
+    a test pays only for the principals it needs. (Creating one writes identity audit events,
+    never agreement ones, which is what the tests count.)
+
+    - ``editor`` eddie: editor in retail; ``approver``/``approver2`` alice/bob: approvers in
+      retail; ``outsider`` wanda: admin in wholesale only; ``everywhere`` olga: admin in every
+      unit; ``external`` xena: external in retail and a contact of acme.
+    """
+
+    GRANTS: ClassVar[dict[str, tuple[Role, str | None]]] = {
+        "eddie": (Role.EDITOR, "retail"),
+        "alice": (Role.APPROVER, "retail"),
+        "bob": (Role.APPROVER, "retail"),
+        "wanda": (Role.ADMIN, "wholesale"),
+        "olga": (Role.ADMIN, None),
+        "xena": (Role.EXTERNAL, "retail"),
+    }
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.cache: dict[str, dict[str, str]] = {}
+
+    def headers(self, name: str) -> dict[str, str]:
+        if name not in self.cache:
+            make_principal(self.session, name, self.GRANTS[name])
+            if name == "xena":
+                add_contact(self.session, "acme", name)
+            self.session.commit()
+            self.cache[name] = bearer(self.session, name)
+            self.session.commit()
+        return self.cache[name]
+
+    @property
+    def editor(self) -> dict[str, str]:
+        return self.headers("eddie")
+
+    @property
+    def approver(self) -> dict[str, str]:
+        return self.headers("alice")
+
+    @property
+    def approver2(self) -> dict[str, str]:
+        return self.headers("bob")
+
+    @property
+    def outsider(self) -> dict[str, str]:
+        return self.headers("wanda")
+
+    @property
+    def everywhere(self) -> dict[str, str]:
+        return self.headers("olga")
+
+    @property
+    def external(self) -> dict[str, str]:
+        return self.headers("xena")
+
+
+def bearer(session: Session, name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token(session, name)}"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
@@ -18,88 +18,23 @@ from accord.agreements.enums import AgreementKind
 from accord.agreements.models import Agreement, AgreementKeyCounter, AgreementVersion
 from accord.identity.enums import Role
 from tests.agreements.helpers import (
+    Callers,
     World,
     add_contact,
     approve,
     at,
     audit_count,
     audit_events,
+    bearer,
     create,
     deleted_at,
     make_active,
     new_version,
 )
-from tests.factories.identity import make_principal, make_token
+from tests.factories.identity import make_principal
 
 API = "/api/v1"
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
-
-
-class Callers:
-    """Bearer headers of the test's principals, each created (and committed) on first use, so
-    a test pays only for the principals it needs. (Creating one writes identity audit events,
-    never agreement ones, which is what the tests count.)
-
-    - ``editor`` eddie: editor in retail; ``approver``/``approver2`` alice/bob: approvers in
-      retail; ``outsider`` wanda: admin in wholesale only; ``everywhere`` olga: admin in every
-      unit; ``external`` xena: external in retail and a contact of acme.
-    """
-
-    GRANTS: ClassVar[dict[str, tuple[Role, str | None]]] = {
-        "eddie": (Role.EDITOR, "retail"),
-        "alice": (Role.APPROVER, "retail"),
-        "bob": (Role.APPROVER, "retail"),
-        "wanda": (Role.ADMIN, "wholesale"),
-        "olga": (Role.ADMIN, None),
-        "xena": (Role.EXTERNAL, "retail"),
-    }
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.cache: dict[str, dict[str, str]] = {}
-
-    def headers(self, name: str) -> dict[str, str]:
-        if name not in self.cache:
-            make_principal(self.session, name, self.GRANTS[name])
-            if name == "xena":
-                add_contact(self.session, "acme", name)
-            self.session.commit()
-            self.cache[name] = bearer(self.session, name)
-            self.session.commit()
-        return self.cache[name]
-
-    @property
-    def editor(self) -> dict[str, str]:
-        return self.headers("eddie")
-
-    @property
-    def approver(self) -> dict[str, str]:
-        return self.headers("alice")
-
-    @property
-    def approver2(self) -> dict[str, str]:
-        return self.headers("bob")
-
-    @property
-    def outsider(self) -> dict[str, str]:
-        return self.headers("wanda")
-
-    @property
-    def everywhere(self) -> dict[str, str]:
-        return self.headers("olga")
-
-    @property
-    def external(self) -> dict[str, str]:
-        return self.headers("xena")
-
-
-def bearer(session: Session, name: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_token(session, name)}"}
-
-
-@pytest.fixture
-def callers(session: Session, world: World) -> Callers:
-    return Callers(session)
 
 
 def sla_body(**overrides: Any) -> dict[str, Any]:
@@ -906,3 +841,25 @@ def test_sign_off_comment_rejects_control_characters(
     )
     assert r.status_code == 201, r.text
     assert r.json()["sign_offs"][0]["comment"] == "checked the\nfigures"
+
+
+def test_out_of_range_path_numbers_are_422_not_500(
+    client: TestClient, session: Session, callers: Callers
+) -> None:
+    key = create(session).key
+    session.commit()
+    huge = 10**20
+    for response, field in (
+        (client.get(f"{API}/agreements/{key}/versions/{huge}", headers=callers.editor), "number"),
+        (client.get(f"{API}/agreements/{key}/versions/0", headers=callers.editor), "number"),
+        (
+            client.delete(
+                f"{API}/agreements/{key}/support/{huge}?reason=cleanup", headers=callers.editor
+            ),
+            "link_id",
+        ),
+    ):
+        assert_problem(response, 422, field=field)
+    assert_problem(
+        client.get(f"{API}/agreements/{key}/versions/{2**31 - 1}", headers=callers.editor), 404
+    )

@@ -40,7 +40,9 @@ READ = Permission.AGREEMENTS_READ
 WRITE = Permission.AGREEMENTS_WRITE
 APPROVE = Permission.AGREEMENTS_APPROVE
 KeyPath = Annotated[AgreementKey, Path()]
-NumberPath = Annotated[int, Path(ge=1)]
+NumberPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+"""A version number (a 32-bit column: larger values would fail in the database, not here)."""
+LinkIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 ReasonQuery = Annotated[Reason, Query(description="Why; recorded in the audit trail.")]
 TRANSITION = problem_responses(404, 409)
 
@@ -367,7 +369,7 @@ def add_support_link(
 )
 def remove_support_link(
     key: KeyPath,
-    link_id: int,
+    link_id: LinkIdPath,
     reason: ReasonQuery,
     session: SessionDep,
     actor: Actor = require(WRITE),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,6 @@ from accord.agreements.schemas import (
 from accord.audit import service as audit_service
 from accord.catalogue import service as catalogue_service
 from accord.catalogue.enums import Lifecycle
-from accord.catalogue.models import Service
 from accord.identity import service as identity_service
 from accord.identity.rules import Actor, Permission
 from accord.kit.errors import (
@@ -59,6 +58,9 @@ from accord.kit.errors import (
     PreconditionRequired,
     RuleViolation,
 )
+
+if TYPE_CHECKING:
+    from accord.catalogue.models import Service
 
 READ = Permission.AGREEMENTS_READ
 WRITE = Permission.AGREEMENTS_WRITE
