@@ -229,6 +229,7 @@ def test_check_submittable_master_lists_no_services() -> None:
             jurisdiction=None,
         )
     assert info.value.rule == "master-has-no-services"
+    assert [p.field for p in info.value.problems] == ["services"]  # as for services-required
     rules.check_submittable(
         structure=Structure.MASTER,
         service_count=0,

@@ -1114,3 +1114,23 @@ def test_roles_limit_what_a_unit_member_may_do(session: Session, world: World) -
         agreements_service.approve_version(
             session, actor=editor, key=key, number=1, data=REASON, now=at(2)
         )
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("1E+3", "1000"), ("1200.50", "1200.50"), ("-0.00", "0.00"), ("0E+2", "0")],
+)
+def test_fee_amounts_have_one_written_form_on_every_backend(
+    session: Session, world: World, given: str, stored: str
+) -> None:
+    """The amount reads back exactly as it was hashed at approval (PostgreSQL's NUMERIC would
+    otherwise turn 1E+3 into 1000, SQLite's text keep it)."""
+    key = create(session, terms={"fee_amount": given, "fee_currency": "EUR"}).key
+    approved = approve(session, key, now=at(1))
+    session.commit()
+    session.expire_all()
+    read = get(session, key)
+    assert str(read.terms.fee_amount) == stored
+    assert read.terms.model_dump(mode="json")["fee_amount"] == stored
+    assert read.terms_hash == approved.terms_hash
+    assert read.terms_hash == rules.terms_hash(read.terms.model_dump(mode="json"))

@@ -74,7 +74,7 @@ def check_submittable(
         raise RuleViolation(
             "master-has-no-services",
             "a master agreement holds general terms only; cover services in its schedules",
-            field="terms.services",
+            field="services",
         )
     if structure is not Structure.MASTER and service_count == 0:
         raise RuleViolation(

@@ -54,7 +54,20 @@ CalendarRef = Annotated[
     Code,
     Field(description="Supported-hours calendar: `24x7` or a business calendar's code."),
 ]
-Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+
+
+def _fixed_point(value: Decimal) -> Decimal:
+    """One written form per amount on every backend: no exponent (``1E+3`` is ``1000``, which
+    is what PostgreSQL's NUMERIC gives back) and no negative zero. The scale is kept."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        value = value.quantize(Decimal(1))
+    return value.copy_abs() if value.is_zero() else value
+
+
+Money = Annotated[
+    Decimal, Field(ge=0, max_digits=18, decimal_places=4), AfterValidator(_fixed_point)
+]
 
 
 REGULATORY_TAGS = ("GDPR", "HIPAA", "SOX", "PCI-DSS", "ISO-27001", "SOC2", "DORA", "NIS2", "CCPA")
