@@ -341,8 +341,6 @@ def test_patch_needs_a_current_etag_of_that_version(
     assert_problem(client.patch(url, headers=stale, json=change), 412)
     foreign = {**callers.editor, "If-Match": etag_of(client, callers.editor, other)}
     assert_problem(client.patch(url, headers=foreign, json=change), 412)
-    garbage = {**callers.editor, "If-Match": "*"}
-    assert_problem(client.patch(url, headers=garbage, json=change), 412)
     assert counts(session) == before
 
     r = client.patch(url, headers={**callers.editor, "If-Match": etag}, json=change)
