@@ -68,9 +68,9 @@ def test_file_roles_import_what_their_role_allows() -> None:
     for domain, role, path in domain_modules():
         for name in runtime_imports(path):
             parts = name.split(".")
-            if len(parts) >= 3 and parts[0] == "accord" and parts[1] == domain:
-                if parts[2] in forbidden.get(role, set()):
-                    offenders.append(f"{domain}.{role} imports {name}")
+            own = len(parts) >= 3 and parts[0] == "accord" and parts[1] == domain
+            if own and parts[2] in forbidden.get(role, set()):
+                offenders.append(f"{domain}.{role} imports {name}")
     assert offenders == []
 
 
@@ -79,14 +79,14 @@ def test_other_domains_are_reached_through_their_service_and_schemas() -> None:
     for domain, role, path in domain_modules():
         for name in runtime_imports(path):
             parts = name.split(".")
-            if (
+            other = (
                 len(parts) >= 3
                 and parts[0] == "accord"
                 and parts[1] in DOMAINS
                 and parts[1] != domain
-            ):
-                if parts[2] not in CROSS_DOMAIN_ALLOWED:
-                    offenders.append(f"{domain}.{role} imports {name}")
+            )
+            if other and parts[2] not in CROSS_DOMAIN_ALLOWED:
+                offenders.append(f"{domain}.{role} imports {name}")
     assert offenders == []
 
 

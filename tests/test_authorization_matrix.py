@@ -1,4 +1,4 @@
-"""Every API route × every role, generated from the routes themselves and the one permission
+"""Every API route by every role, generated from the routes themselves and the one permission
 table (`ROLE_PERMISSIONS`): a route added later is covered without touching this file.
 
 For a principal holding one role, either in unit "alpha" only or in every unit:
@@ -14,7 +14,6 @@ For a principal holding one role, either in unit "alpha" only or in every unit:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +128,7 @@ def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def world(session: Session) -> Iterator[dict[str, str]]:
+def world(session: Session) -> dict[str, str]:
     make_region(session, "eu-west")
     make_vendor(session, "cloudco")
     keys = {}
@@ -154,7 +153,7 @@ def world(session: Session) -> Iterator[dict[str, str]]:
             make_principal(session, f"global-{role.value}", (role, None), kind=kind)
             tokens[f"global:{role.value}"] = make_token(session, f"global-{role.value}")
     session.commit()
-    yield {**tokens, **keys}
+    return {**tokens, **keys}
 
 
 def call(

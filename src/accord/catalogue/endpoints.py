@@ -59,7 +59,10 @@ def list_regions(session: SessionDep, actor: Actor = require(READ)) -> list[Regi
     responses=problem_responses(409),
 )
 def create_region(
-    data: RegionCreate, session: SessionDep, response: Response, actor: Actor = require(WRITE, everywhere=True)
+    data: RegionCreate,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(WRITE, everywhere=True),
 ) -> RegionRead:
     region = catalogue_service.create_region(session, actor=actor, data=data, now=utc_now())
     response.headers["Location"] = f"/api/v1/regions/{region.code}"
@@ -73,7 +76,10 @@ def get_region(code: CodePath, session: SessionDep, actor: Actor = require(READ)
 
 @router.patch("/regions/{code}", response_model=RegionRead, responses=problem_responses(404))
 def update_region(
-    code: CodePath, data: RegionUpdate, session: SessionDep, actor: Actor = require(WRITE, everywhere=True)
+    code: CodePath,
+    data: RegionUpdate,
+    session: SessionDep,
+    actor: Actor = require(WRITE, everywhere=True),
 ) -> RegionRead:
     return catalogue_service.update_region(
         session, actor=actor, code=code, data=data, now=utc_now()
@@ -95,7 +101,10 @@ def get_tier(level: Level, session: SessionDep, actor: Actor = require(READ)) ->
 
 @router.put("/tiers/{level}", response_model=TierRead, responses=problem_responses(404))
 def replace_tier(
-    level: Level, data: TierUpdate, session: SessionDep, actor: Actor = require(WRITE, everywhere=True)
+    level: Level,
+    data: TierUpdate,
+    session: SessionDep,
+    actor: Actor = require(WRITE, everywhere=True),
 ) -> TierRead:
     return catalogue_service.replace_tier(
         session, actor=actor, level=level, data=data, now=utc_now()
@@ -193,7 +202,10 @@ def list_vendors(
     responses=problem_responses(409),
 )
 def create_vendor(
-    data: VendorCreate, session: SessionDep, response: Response, actor: Actor = require(WRITE, everywhere=True)
+    data: VendorCreate,
+    session: SessionDep,
+    response: Response,
+    actor: Actor = require(WRITE, everywhere=True),
 ) -> VendorRead:
     vendor = catalogue_service.create_vendor(session, actor=actor, data=data, now=utc_now())
     response.headers["Location"] = f"/api/v1/vendors/{vendor.code}"
@@ -207,7 +219,10 @@ def get_vendor(code: CodePath, session: SessionDep, actor: Actor = require(READ)
 
 @router.patch("/vendors/{code}", response_model=VendorRead, responses=problem_responses(404))
 def update_vendor(
-    code: CodePath, data: VendorUpdate, session: SessionDep, actor: Actor = require(WRITE, everywhere=True)
+    code: CodePath,
+    data: VendorUpdate,
+    session: SessionDep,
+    actor: Actor = require(WRITE, everywhere=True),
 ) -> VendorRead:
     return catalogue_service.update_vendor(
         session, actor=actor, code=code, data=data, now=utc_now()
