@@ -28,8 +28,8 @@ from accord.kit.errors import AccordError
 from accord.kit.time import utc_now
 from accord.tables import metadata
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)  # never break paths and tokens across lines
+err = Console(stderr=True, soft_wrap=True)
 
 app = typer.Typer(
     help="Accord: the service agreements database.",

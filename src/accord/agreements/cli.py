@@ -15,7 +15,7 @@ from accord.db.session import CommandDatabase
 from accord.identity import service as identity_service
 from accord.kit.time import utc_now
 
-console = Console()
+console = Console(soft_wrap=True)  # never break paths and tokens across lines
 app = typer.Typer(help="SLAs, OLAs and UCs.", no_args_is_help=True)
 
 

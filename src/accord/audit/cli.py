@@ -14,7 +14,7 @@ from accord.db.session import CommandDatabase
 from accord.kit.errors import InvalidInput
 from accord.kit.time import utc_now
 
-console = Console()
+console = Console(soft_wrap=True)  # never break paths and tokens across lines
 app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 
 

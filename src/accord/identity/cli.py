@@ -19,7 +19,7 @@ from accord.identity.enums import PrincipalKind, Role
 from accord.identity.schemas import GrantCreate, PrincipalCreate, TokenCreate
 from accord.kit.time import utc_now
 
-console = Console()
+console = Console(soft_wrap=True)  # never break paths and tokens across lines
 principals_app = typer.Typer(
     help="Users and machine sources, and the roles they hold.", no_args_is_help=True
 )
