@@ -504,7 +504,7 @@ BAD_PATCHES: list[tuple[dict[str, Any], str, str | None]] = [
     ({"term_end": "2026-13-01"}, "term_end", None),
     ({"fee_amount": "lots"}, "fee_amount", None),
     ({"review_cycle": "daily"}, "review_cycle", None),
-    ({"required_sign_offs": ["ceo"]}, "required_sign_offs.0", None),
+    ({"requested_sign_offs": ["ceo"]}, "requested_sign_offs.0", None),
     ({"summary": None}, "summary", None),
     ({"fee_amount": "10"}, "fee_currency", None),
 ]
@@ -719,6 +719,7 @@ def test_external_list_shows_only_approved_versions_of_own_customers_slas(
         "procurement_reference",
         "legal_reference",
         "required_sign_offs",
+        "requested_sign_offs",
         "sign_offs",
         "approved_by",
         "created_by",

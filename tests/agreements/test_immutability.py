@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from accord.agreements.models import TERM_COLUMNS, AgreementVersion
+from accord.agreements.models import TERM_COLUMNS, AgreementVersion, SignOff
 from tests.agreements.helpers import (
     World,
     activate,
@@ -51,6 +51,7 @@ FULL_TERMS: dict[str, Any] = {
     "legal_reference": "LEG-1",
     "procurement_reference": "PO-1",
     "regulatory_tags": ["GDPR"],
+    "requested_sign_offs": ["security"],
     "required_sign_offs": ["security"],
     "internal_notes": "margin is thin",
 }
@@ -77,6 +78,7 @@ def new_values(other_agreement_id: int) -> dict[str, Any]:
         "legal_reference": "LEG-CHANGED",
         "procurement_reference": "PO-CHANGED",
         "regulatory_tags": ["SOX"],
+        "requested_sign_offs": ["finance"],
         "required_sign_offs": ["finance"],
         "internal_notes": "changed",
     }
@@ -93,7 +95,10 @@ class Target:
 def build(session: Session, status: str) -> Target:
     """A version of SLA-0001 in ``status`` (v2 when ``draft``, so that it can be moved to the
     other agreement, which only has a v1), and another agreement to move it to."""
-    key = create(session, terms=FULL_TERMS).key
+    # required_sign_offs is derived by the service, not an input
+    key = create(
+        session, terms={k: v for k, v in FULL_TERMS.items() if k != "required_sign_offs"}
+    ).key
     other = create(session, customer="globex").key
     number = 1
     if status == "in_review":
@@ -144,7 +149,7 @@ def refused_by_database(session: Session, statement: Callable[[], object], patte
 
 
 FROZEN = "immutable once the version leaves draft"
-REOPEN = "cannot be reopened or re-approved"
+REOPEN = "cannot go from|cannot make this status change|approval and effective dates are fixed"
 
 
 def test_every_term_column_has_a_test_value(session: Session, world: World) -> None:
@@ -253,11 +258,6 @@ def test_the_services_of_a_non_draft_version_are_frozen(
 @pytest.mark.parametrize("status", ["in_review", "approved", "active", "superseded"])
 def test_a_non_draft_version_cannot_be_deleted(session: Session, world: World, status: str) -> None:
     target = build(session, status)
-    # Remove what references it first (where the database allows), so only the freeze refuses.
-    with session.begin_nested():
-        session.execute(
-            text("DELETE FROM sign_off WHERE version_id = :v"), {"v": target.version_id}
-        )
     refused_by_database(
         session,
         lambda: session.execute(
@@ -327,3 +327,76 @@ def test_a_draft_accepts_each_change_and_keeps_it(session: Session, world: World
     assert row is not None
     assert {c: getattr(row, c) for c in values} == values
     nested.rollback()
+
+
+@pytest.mark.parametrize("status", ["approved", "active", "superseded"])
+def test_sign_offs_of_a_decided_version_are_frozen(
+    session: Session, world: World, status: str
+) -> None:
+    target = build(session, status)
+    count = text("SELECT count(*) FROM sign_off WHERE version_id = :v")
+    signed = session.execute(count, {"v": target.version_id}).scalar_one()
+    assert signed >= 1
+    refused_by_database(
+        session,
+        lambda: session.execute(
+            text("DELETE FROM sign_off WHERE version_id = :v"), {"v": target.version_id}
+        ),
+        "only while the version is in review",
+    )
+    refused_by_database(
+        session,
+        lambda: session.execute(
+            text("UPDATE sign_off SET signed_by = 'mallory' WHERE version_id = :v"),
+            {"v": target.version_id},
+        ),
+        "cannot be changed",
+    )
+    refused_by_database(
+        session,
+        lambda: session.execute(
+            text(
+                "INSERT INTO sign_off (version_id, role, signed_by, signed_at, comment) "
+                "VALUES (:v, 'finance', 'mallory', :t, '')"
+            ).bindparams(bindparam("t", type_=SignOff.__table__.c.signed_at.type)),
+            {"v": target.version_id, "t": at(0)},
+        ),
+        "only while the version is in review",
+    )
+    assert session.execute(count, {"v": target.version_id}).scalar_one() == signed
+
+
+@pytest.mark.parametrize(
+    ("status", "move"),
+    [("active", "approved"), ("superseded", "active"), ("approved", "expired")],
+)
+def test_only_lifecycle_moves_are_possible(
+    session: Session, world: World, status: str, move: str
+) -> None:
+    target = build(session, status)
+    refused_by_database(
+        session, lambda: set_column(session, target.version_id, "status", move), REOPEN
+    )
+    assert raw(session, "status", target.version_id) == status
+
+
+@pytest.mark.parametrize("status", ["in_review", "approved", "active"])
+def test_the_author_is_frozen(session: Session, world: World, status: str) -> None:
+    target = build(session, status)
+    author = raw(session, "created_by", target.version_id)
+    refused_by_database(
+        session,
+        lambda: set_column(session, target.version_id, "created_by", "someone-else"),
+        "terms are immutable",
+    )
+    assert raw(session, "created_by", target.version_id) == author
+
+
+@pytest.mark.parametrize("status", ["active", "superseded"])
+def test_the_effective_date_is_frozen(session: Session, world: World, status: str) -> None:
+    target = build(session, status)
+    refused_by_database(
+        session,
+        lambda: set_column(session, target.version_id, "effective_from", at(-400)),
+        REOPEN,
+    )

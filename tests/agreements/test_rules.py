@@ -105,15 +105,15 @@ def test_required_sign_offs_is_the_union_in_canonical_order() -> None:
         "legal",
         "security",
     ]
-    assert rules.required_sign_offs([], []) == []
-    assert rules.required_sign_offs([], ["finance"]) == ["finance"]
+    assert rules.required_sign_offs([], []) == ["provider_owner"]
+    assert rules.required_sign_offs([], ["finance"]) == ["provider_owner", "finance"]
     assert rules.required_sign_offs([tier4], []) == ["provider_owner"]
 
 
 @given(st.lists(role_lists, max_size=5), role_lists)
 def test_required_sign_offs_properties(tiers: list[list[str]], requested: list[str]) -> None:
     result = rules.required_sign_offs(tiers, requested)
-    assert set(result) == {r for t in tiers for r in t} | set(requested)
+    assert set(result) == {r for t in tiers for r in t} | set(requested) | {"provider_owner"}
     assert len(result) == len(set(result))
     assert result == sorted(result, key=ROLES.index)
 

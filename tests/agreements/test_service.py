@@ -271,7 +271,7 @@ def test_required_sign_offs_are_tier_requirements_plus_extras(
     extras: list[str],
     expected: list[str],
 ) -> None:
-    key = create(session, services=services, terms={"required_sign_offs": extras}).key
+    key = create(session, services=services, terms={"requested_sign_offs": extras}).key
     assert get(session, key).terms.required_sign_offs == expected
     assert submit(session, key, now=at(1)).missing_sign_offs == expected
 
@@ -297,11 +297,6 @@ def test_submit_takes_the_tiers_as_they_are_then(session: Session, world: World)
     assert submit(session, key, now=at(1)).missing_sign_offs == ["provider_owner", "security"]
 
 
-@pytest.mark.xfail(
-    reason="the version stores only the union of tier requirements and extras, so a draft that "
-    "stops covering a tier-1 service keeps demanding legal; needs a column for the extras",
-    strict=True,
-)
 def test_required_sign_offs_follow_a_change_of_services(session: Session, world: World) -> None:
     key = create(session, services=["ledger"]).key
     assert "legal" in get(session, key).terms.required_sign_offs

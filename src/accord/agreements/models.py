@@ -101,6 +101,7 @@ TERM_COLUMNS: tuple[str, ...] = (
     "legal_reference",
     "procurement_reference",
     "regulatory_tags",
+    "requested_sign_offs",
     "required_sign_offs",
     "internal_notes",
 )
@@ -139,7 +140,10 @@ class AgreementVersion(HasId, Timestamped, Base):
     legal_reference: Mapped[str | None] = mapped_column(String(120))
     procurement_reference: Mapped[str | None] = mapped_column(String(120))
     regulatory_tags: Mapped[list[str]] = mapped_column(JSONDocument)
+    requested_sign_offs: Mapped[list[str]] = mapped_column(JSONDocument)
+    """Sign-offs the agreement itself asks for, on top of its services' tiers."""
     required_sign_offs: Mapped[list[str]] = mapped_column(JSONDocument)
+    """Every sign-off the version needs: the requested ones, the tiers' and the provider owner."""
     internal_notes: Mapped[str] = mapped_column(String(20_000), default="")
 
     # --- lifecycle

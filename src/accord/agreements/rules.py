@@ -51,9 +51,11 @@ def require_status(
 def required_sign_offs(
     tier_requirements: Iterable[Iterable[str]], requested: Iterable[str]
 ) -> list[str]:
-    """The union of what the covered services' tiers demand and what the agreement adds,
-    in the canonical order of `SignOffRole`."""
+    """The union of what the covered services' tiers demand and what the agreement adds, in the
+    canonical order of `SignOffRole`. The provider's owner always signs: a version covering no
+    service (a master agreement's general terms) is never approved unsigned."""
     wanted = {r for reqs in tier_requirements for r in reqs} | set(requested)
+    wanted.add(SignOffRole.PROVIDER_OWNER.value)
     return [r.value for r in SignOffRole if r.value in wanted]
 
 

@@ -105,15 +105,16 @@ class TermFields(Input):
     legal_reference: Reference | None = None
     procurement_reference: Reference | None = None
     regulatory_tags: list[RegulatoryTagName] | None = None
-    required_sign_offs: list[SignOffRole] | None = Field(
+    requested_sign_offs: list[SignOffRole] | None = Field(
         default=None,
-        description="Sign-offs this agreement demands on top of those its services' tiers demand.",
+        description="Sign-offs this agreement demands on top of those its services' tiers demand "
+        "(the provider owner always signs).",
     )
     internal_notes: LongText | None = None
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Self:
-        for name in ("services", "regulatory_tags", "required_sign_offs"):
+        for name in ("services", "regulatory_tags", "requested_sign_offs"):
             values = getattr(self, name)
             if values is not None and len(set(values)) != len(values):
                 raise ValueError(f"{name} must not repeat an entry")
@@ -215,7 +216,10 @@ class TermsRead(BaseModel):
     legal_reference: str | None
     procurement_reference: str | None
     regulatory_tags: list[str]
-    required_sign_offs: list[str]
+    requested_sign_offs: list[str] = Field(description="What the agreement itself asks for.")
+    required_sign_offs: list[str] = Field(
+        description="Everything the version needs: requested, its services' tiers', provider owner."
+    )
     internal_notes: str
 
 

@@ -373,7 +373,7 @@ def create_version(
     latest = versions.latest(agreement.id)
     assert latest is not None
     inherited = {name: getattr(latest, name) for name in _PLAIN_TERMS}
-    inherited["required_sign_offs"] = list(latest.required_sign_offs)
+    inherited["requested_sign_offs"] = list(latest.requested_sign_offs)
     services = catalogue_service.services_by_ids(
         session, versions.service_ids([latest.id])[latest.id]
     )
@@ -427,7 +427,7 @@ def update_version(
     before = _Presenter(session, [agreement]).version(agreement, version)
     changes = data.model_dump(exclude_unset=True, exclude={"reason"})
     current = {name: getattr(version, name) for name in _PLAIN_TERMS}
-    current["required_sign_offs"] = list(version.required_sign_offs)
+    current["requested_sign_offs"] = list(version.requested_sign_offs)
     versions = VersionRepository(session)
     if "services" not in changes:
         ids = versions.service_ids([version.id])[version.id]
@@ -470,7 +470,7 @@ def submit_version(
     )
     _check_services_coverable(session, agreement, services, field="services")
     # Tiers may have changed since the draft was written: fix the requirement now.
-    version.required_sign_offs = _required_sign_offs(session, services, version.required_sign_offs)
+    version.required_sign_offs = _required_sign_offs(session, services, version.requested_sign_offs)
     return _transition(
         session,
         actor,
@@ -929,11 +929,11 @@ def _write_terms(
         else []
     )
     _check_services_coverable(session, agreement, services, field=f"{prefix}services")
-    required = _required_sign_offs(
-        session, services, [r.value for r in validated.required_sign_offs or []]
-    )
+    requested = [r.value for r in validated.requested_sign_offs or []]
+    required = _required_sign_offs(session, services, requested)
     for name in _PLAIN_TERMS:
         setattr(version, name, getattr(validated, name))
+    version.requested_sign_offs = requested
     version.required_sign_offs = required
     return services
 
@@ -1138,6 +1138,7 @@ class _Presenter:
         return TermsRead(
             **{name: getattr(version, name) for name in _PLAIN_TERMS},
             services=sorted(s.slug for s in services.values()),
+            requested_sign_offs=list(version.requested_sign_offs),
             required_sign_offs=list(version.required_sign_offs),
         )
 

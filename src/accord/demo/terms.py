@@ -116,7 +116,7 @@ def terms(
         "legal_reference": legal,
         "procurement_reference": purchase,
         "regulatory_tags": list(tags),
-        "required_sign_offs": list(sign),
+        "requested_sign_offs": list(sign),
         "internal_notes": notes,
     }
     if fee is not None:

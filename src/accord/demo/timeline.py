@@ -350,7 +350,7 @@ class Timeline:
         validated = Terms.model_validate(terms)
         plan = _Plan(unit=unit, kind=kind, structure=structure)
         plan.versions.append(
-            (list(validated.services or []), [r.value for r in validated.required_sign_offs or []])
+            (list(validated.services or []), [r.value for r in validated.requested_sign_offs or []])
         )
         self._plans[handle] = plan
 
@@ -381,14 +381,13 @@ class Timeline:
         """A new draft version from the latest one's terms; returns its number."""
         plan = self._plans[handle]
         changes = TermFields.model_validate(terms)
-        services, _ = plan.versions[-1]
-        previous_required = self.required_sign_offs(handle, len(plan.versions))
+        services, requested = plan.versions[-1]
         plan.versions.append(
             (
                 list(changes.services) if changes.services is not None else services,
-                [r.value for r in changes.required_sign_offs]
-                if changes.required_sign_offs is not None
-                else previous_required,
+                [r.value for r in changes.requested_sign_offs]
+                if changes.requested_sign_offs is not None
+                else requested,
             )
         )
         by = self._staff[plan.unit].editor
@@ -411,7 +410,7 @@ class Timeline:
         """Change a draft's terms (with the optimistic-locking revision, as a client would)."""
         plan = self._plans[handle]
         data = VersionUpdate.model_validate({**terms, "reason": reason})
-        if data.services is not None or data.required_sign_offs is not None:
+        if data.services is not None or data.requested_sign_offs is not None:
             raise DemoScriptError("the script edits clauses only, not services or sign-offs")
         by = self._staff[plan.unit].editor
 

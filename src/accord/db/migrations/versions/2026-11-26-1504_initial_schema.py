@@ -571,6 +571,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
+            "requested_sign_offs",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
             "required_sign_offs",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
@@ -795,10 +800,38 @@ _FROZEN_TERMS = (
     "legal_reference",
     "procurement_reference",
     "regulatory_tags",
+    "requested_sign_offs",
     "required_sign_offs",
     "internal_notes",
+    "created_by",
 )
-_FROZEN_APPROVAL = ("approved_at", "approved_by", "terms_hash")
+# Fixed once the version is approved / took effect / ended.
+_FROZEN_APPROVAL = ("submitted_at", "approved_at", "approved_by", "terms_hash")
+_FROZEN_EFFECT = ("effective_from",)
+_FROZEN_END = ("ended_at",)
+_TOOK_EFFECT = "('active', 'superseded', 'expired', 'sunset')"
+_ENDED = "('superseded', 'expired', 'sunset')"
+# The only status moves a version can make (the lifecycle in accord.agreements.rules).
+_ALLOWED_MOVES = (
+    "draft>draft",
+    "draft>in_review",
+    "in_review>in_review",
+    "in_review>draft",
+    "in_review>approved",
+    "approved>approved",
+    "approved>active",
+    "approved>superseded",
+    "active>active",
+    "active>superseded",
+    "active>expired",
+    "active>sunset",
+    "superseded>superseded",
+    "expired>expired",
+    "sunset>sunset",
+)
+_BAD_MOVE = "(OLD.status || '>' || NEW.status) NOT IN ({})".format(
+    ", ".join(f"'{m}'" for m in _ALLOWED_MOVES)
+)
 _APPEND_ONLY = ("audit_event", "audit_checkpoint")
 
 
@@ -825,8 +858,10 @@ def _install_postgresql_guards() -> None:
             FOR EACH STATEMENT EXECUTE FUNCTION accord_append_only()""")
     new_terms = ", ".join(f"NEW.{c}" for c in _FROZEN_TERMS)
     old_terms = ", ".join(f"OLD.{c}" for c in _FROZEN_TERMS)
-    new_approval = ", ".join(f"NEW.{c}" for c in _FROZEN_APPROVAL)
-    old_approval = ", ".join(f"OLD.{c}" for c in _FROZEN_APPROVAL)
+
+    def changed(columns: tuple[str, ...]) -> str:
+        return " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in columns)
+
     op.execute(f"""
         CREATE FUNCTION accord_freeze_version() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -841,11 +876,14 @@ def _install_postgresql_guards() -> None:
                 RAISE EXCEPTION 'agreement_version %: terms are immutable once the version leaves draft', OLD.id
                     USING ERRCODE = 'integrity_constraint_violation';
             END IF;
-            IF OLD.status NOT IN ('draft', 'in_review') AND (
-                ROW({new_approval}) IS DISTINCT FROM ROW({old_approval})
-                OR NEW.status IN ('draft', 'in_review')
-            ) THEN
-                RAISE EXCEPTION 'agreement_version %: an approved version cannot be reopened or re-approved', OLD.id
+            IF {_BAD_MOVE} THEN
+                RAISE EXCEPTION 'agreement_version %: a version cannot go from % to %', OLD.id, OLD.status, NEW.status
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            IF (OLD.status NOT IN ('draft', 'in_review') AND ({changed(_FROZEN_APPROVAL)}))
+                OR (OLD.status IN {_TOOK_EFFECT} AND ({changed(_FROZEN_EFFECT)}))
+                OR (OLD.status IN {_ENDED} AND ({changed(_FROZEN_END)})) THEN
+                RAISE EXCEPTION 'agreement_version %: its approval and effective dates are fixed', OLD.id
                     USING ERRCODE = 'integrity_constraint_violation';
             END IF;
             RETURN NEW;
@@ -869,6 +907,26 @@ def _install_postgresql_guards() -> None:
     op.execute("""
         CREATE TRIGGER version_service_frozen BEFORE INSERT OR UPDATE OR DELETE ON version_service
         FOR EACH ROW EXECUTE FUNCTION accord_freeze_version_services()""")
+    op.execute("""
+        CREATE FUNCTION accord_freeze_sign_offs() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            version_status text;
+        BEGIN
+            IF TG_OP = 'UPDATE' THEN
+                RAISE EXCEPTION 'a sign-off cannot be changed'
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            SELECT status INTO version_status FROM agreement_version
+                WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.version_id ELSE NEW.version_id END;
+            IF version_status <> 'in_review' THEN
+                RAISE EXCEPTION 'sign-offs are given or voided only while the version is in review'
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+        END $$""")
+    op.execute("""
+        CREATE TRIGGER sign_off_frozen BEFORE INSERT OR UPDATE OR DELETE ON sign_off
+        FOR EACH ROW EXECUTE FUNCTION accord_freeze_sign_offs()""")
 
 
 def _install_sqlite_guards() -> None:
@@ -877,17 +935,25 @@ def _install_sqlite_guards() -> None:
             op.execute(f"""
                 CREATE TRIGGER {table}_append_only_{event.lower()} BEFORE {event} ON {table}
                 BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""")
-    terms_changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _FROZEN_TERMS)
-    approval_changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _FROZEN_APPROVAL)
+
+    def changed(columns: tuple[str, ...]) -> str:
+        return " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns)
+
+    terms_changed = changed(_FROZEN_TERMS)
     op.execute(f"""
         CREATE TRIGGER agreement_version_terms_frozen BEFORE UPDATE ON agreement_version
         WHEN OLD.status <> 'draft' AND ({terms_changed})
         BEGIN SELECT RAISE(ABORT, 'agreement_version terms are immutable once the version leaves draft'); END""")
     op.execute(f"""
+        CREATE TRIGGER agreement_version_status_moves BEFORE UPDATE ON agreement_version
+        WHEN {_BAD_MOVE}
+        BEGIN SELECT RAISE(ABORT, 'agreement_version cannot make this status change'); END""")
+    op.execute(f"""
         CREATE TRIGGER agreement_version_approval_frozen BEFORE UPDATE ON agreement_version
-        WHEN OLD.status NOT IN ('draft', 'in_review')
-            AND ({approval_changed} OR NEW.status IN ('draft', 'in_review'))
-        BEGIN SELECT RAISE(ABORT, 'an approved agreement_version cannot be reopened or re-approved'); END""")
+        WHEN (OLD.status NOT IN ('draft', 'in_review') AND ({changed(_FROZEN_APPROVAL)}))
+            OR (OLD.status IN {_TOOK_EFFECT} AND ({changed(_FROZEN_EFFECT)}))
+            OR (OLD.status IN {_ENDED} AND ({changed(_FROZEN_END)}))
+        BEGIN SELECT RAISE(ABORT, 'agreement_version approval and effective dates are fixed'); END""")
     op.execute("""
         CREATE TRIGGER agreement_version_delete_frozen BEFORE DELETE ON agreement_version
         WHEN OLD.status <> 'draft'
@@ -897,17 +963,27 @@ def _install_sqlite_guards() -> None:
             CREATE TRIGGER version_service_frozen_{event.lower()} BEFORE {event} ON version_service
             WHEN (SELECT status FROM agreement_version WHERE id = {row}.version_id) <> 'draft'
             BEGIN SELECT RAISE(ABORT, 'the services of a version are immutable once it leaves draft'); END""")
+    op.execute("""
+        CREATE TRIGGER sign_off_no_update BEFORE UPDATE ON sign_off
+        BEGIN SELECT RAISE(ABORT, 'a sign-off cannot be changed'); END""")
+    for event, row in (("INSERT", "NEW"), ("DELETE", "OLD")):
+        op.execute(f"""
+            CREATE TRIGGER sign_off_frozen_{event.lower()} BEFORE {event} ON sign_off
+            WHEN (SELECT status FROM agreement_version WHERE id = {row}.version_id) <> 'in_review'
+            BEGIN SELECT RAISE(ABORT, 'sign-offs are given or voided only while the version is in review'); END""")
 
 
 def _remove_guards() -> None:
     # On SQLite, dropping the tables drops their triggers.
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER sign_off_frozen ON sign_off")
         op.execute("DROP TRIGGER version_service_frozen ON version_service")
         op.execute("DROP TRIGGER agreement_version_frozen ON agreement_version")
         for table in _APPEND_ONLY:
             op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
             op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
         for function in (
+            "accord_freeze_sign_offs",
             "accord_freeze_version_services",
             "accord_freeze_version",
             "accord_append_only",
