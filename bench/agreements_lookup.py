@@ -20,7 +20,7 @@ under 20 ms through the service layer. This benchmark
 No timing is asserted anywhere: the machine is shared and noisy; read the ratios first.
 
     python bench/agreements_lookup.py                      # 100k agreements, 500 iterations
-    python bench/agreements_lookup.py --agreements 2000    # smoke run, seconds
+    python bench/agreements_lookup.py --agreements 2000    # smoke run (50 iterations), ~30 s
     python bench/agreements_lookup.py --ddl "CREATE INDEX …" --explain   # try an index
 """
 
@@ -67,6 +67,8 @@ from accord.identity.schemas import GrantCreate, PrincipalCreate, TokenCreate
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 GOAL_P99_MS = 20.0
+SMOKE_BELOW = 10_000
+"""Below this many agreements a run is a smoke run: fewer iterations by default."""
 PAGE_LIMIT = 50
 VERSIONS_PER_AGREEMENT = 3
 SCOPED_UNITS = 2
@@ -1015,9 +1017,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--agreements", type=int, default=100_000, help="default: 100000")
     parser.add_argument(
-        "--iterations", type=int, default=500, help="measured calls per case (default: 500)"
+        "--iterations",
+        type=int,
+        help=f"measured calls per case (default: 500; 50 below {SMOKE_BELOW:,} agreements)",
     )
-    parser.add_argument("--warmup", type=int, default=50, help="discarded calls per case")
+    parser.add_argument(
+        "--warmup", type=int, help="discarded calls per case (default: a tenth of --iterations)"
+    )
     parser.add_argument("--seed", type=int, default=20261126)
     parser.add_argument(
         "--postgres-url",
@@ -1035,7 +1041,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-http", action="store_true", help="measure the service layer only")
     parser.add_argument("--explain", action="store_true", help="print the full EXPLAIN plans")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.iterations is None:
+        args.iterations = 500 if args.agreements >= SMOKE_BELOW else 50
+    if args.warmup is None:
+        args.warmup = max(1, args.iterations // 10)
+    return args
 
 
 def git_commit() -> str | None:
