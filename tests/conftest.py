@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -23,6 +24,10 @@ from accord.app import create_app
 from accord.config import DatabaseSettings, Settings
 from accord.db import migrate
 from accord.db.session import Database, create_database_engine
+
+# The machines are shared and noisy: a property test must not fail for being slow once.
+hypothesis.settings.register_profile("accord", deadline=None)
+hypothesis.settings.load_profile("accord")
 
 POSTGRES_ADMIN_URL = os.environ.get("ACCORD_TEST_POSTGRES_URL")
 REQUIRE_SERVICES = os.environ.get("ACCORD_REQUIRE_SERVICES") == "1"

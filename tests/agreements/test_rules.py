@@ -494,7 +494,7 @@ def _link(**overrides: object) -> None:
         "supporting_kind": AgreementKind.UC,
         "supporting_is_active": True,
         "supporting_covers_service": True,
-        "supported_covers_service": True,
+        "supported_relies_on_service": True,
         "service": "payments-api",
     }
     arguments.update(overrides)
@@ -539,7 +539,7 @@ def test_support_link_allowed_kinds(supported: AgreementKind, supporting: Agreem
             "supporting",
         ),
         ({"supporting_covers_service": False}, "support-does-not-cover", "service"),
-        ({"supported_covers_service": False}, "supported-does-not-cover", "service"),
+        ({"supported_relies_on_service": False}, "supported-does-not-cover", "service"),
     ],
 )
 def test_support_link_refusals(overrides: dict[str, object], rule: str, field: str | None) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import rules
 from accord.agreements import service as agreements_service
-from accord.agreements.enums import AgreementKind, Structure, VersionStatus
+from accord.agreements.enums import AgreementKind, SignOffRole, Structure, VersionStatus
 from accord.agreements.models import AgreementKeyCounter, SignOff, SupportLink
 from accord.agreements.schemas import (
     AgreementCreate,
@@ -21,6 +21,7 @@ from accord.agreements.schemas import (
     AgreementRead,
     AgreementSupport,
     AgreementUpdate,
+    SignOffCreate,
     SupportLinkCreate,
     TransitionRequest,
     VersionRead,
@@ -1129,3 +1130,88 @@ def test_fee_amounts_have_one_written_form_on_every_backend(
     assert read.terms.model_dump(mode="json")["fee_amount"] == stored
     assert read.terms_hash == approved.terms_hash
     assert read.terms_hash == rules.terms_hash(read.terms.model_dump(mode="json"))
+
+
+# ====================================================================== across business units
+
+
+def test_an_sla_is_underpinned_by_another_units_ola_through_the_dependency_graph(
+    session: Session, world: World
+) -> None:
+    """retail's payments-api depends on platform's identity (through its token service), so the
+    platform OLA covering identity may underpin retail's SLA for identity; an unrelated platform
+    service may not."""
+    from accord.catalogue import service as catalogue_service
+    from accord.catalogue.schemas import DependencyCreate
+    from tests.factories.catalogue import make_service
+
+    for slug in ("identity", "tokens", "backups"):
+        make_service(session, slug, world.platform)
+    for service, target in (("payments-api", "tokens"), ("tokens", "identity")):
+        catalogue_service.add_dependency(
+            session, actor=AUTHOR, slug=service, data=DependencyCreate(depends_on=target), now=at(0)
+        )
+    sla = create(session, services=["payments-api"]).key
+    ola = create(
+        session,
+        kind=AgreementKind.OLA,
+        unit=world.platform,
+        consumer_unit=world.unit,
+        services=["identity", "backups"],
+    ).key
+    make_active(session, ola, now=at(1))
+    support = link(session, sla, ola, service="identity")
+    assert [(s.supporting, s.service) for s in support.supported_by] == [(ola, "identity")]
+    with refused(session, "supported-does-not-cover") as info:
+        link(session, sla, ola, service="backups")
+    assert "nor any service that depends on it" in info.value.detail
+
+
+def test_an_ola_is_read_by_its_consumer_and_signed_by_it_as_customer(
+    session: Session, world: World
+) -> None:
+    from tests.factories.identity import make_principal
+
+    ola = create(session, kind=AgreementKind.OLA, unit=world.unit, consumer_unit=world.platform).key
+    consumer_approver = make_principal(session, "plat-approver", (Role.APPROVER, world.platform))
+    provider_approver = make_principal(session, "retail-approver", (Role.APPROVER, world.unit))
+    outsider = make_principal(session, "wholesale-viewer", (Role.VIEWER, world.other_unit))
+
+    # both parties read it; nobody else does
+    assert agreements_service.get_agreement(session, actor=consumer_approver, key=ola).key == ola
+    listed = agreements_service.list_agreements(
+        session, actor=consumer_approver, filters=AgreementFilter(), after=None, limit=50
+    )[0]
+    assert ola in [a.key for a in listed]
+    with refused(session, error=NotFound):
+        agreements_service.get_agreement(session, actor=outsider, key=ola)
+    # only the provider changes it
+    with refused(session, error=Forbidden):
+        agreements_service.update_agreement(
+            session,
+            actor=consumer_approver,
+            key=ola,
+            data=AgreementUpdate(title="Renamed by the consumer", reason="not theirs"),
+            now=at(1),
+        )
+    submit(session, ola, now=at(2))
+
+    # the consumer signs as customer; the provider may not sign for it
+    def sign_as(actor: Actor, role: str) -> VersionRead:
+        return agreements_service.sign_off_version(
+            session,
+            actor=actor,
+            key=ola,
+            number=1,
+            data=SignOffCreate(role=SignOffRole(role)),
+            now=at(3),
+        )
+
+    with refused(session, error=Forbidden):
+        sign_as(provider_approver, "customer_owner")
+    with refused(session, error=Forbidden):
+        sign_as(consumer_approver, "provider_owner")
+    signed = sign_as(consumer_approver, "customer_owner")
+    assert [(s.role.value, s.signed_by) for s in signed.sign_offs] == [
+        ("customer_owner", "plat-approver")
+    ]

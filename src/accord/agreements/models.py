@@ -42,6 +42,7 @@ class Agreement(HasId, Timestamped, SoftDeleted, Base):
     __table_args__ = (
         Index("ix_agreement_business_unit_id_id", "business_unit_id", "id"),
         Index("ix_agreement_customer_id_id", "customer_id", "id"),
+        Index("ix_agreement_consumer_business_unit_id_id", "consumer_business_unit_id", "id"),
         Index("ix_agreement_region_id_id", "region_id", "id"),
         Index("ix_agreement_vendor_id_id", "vendor_id", "id"),
         Index("ix_agreement_kind_id", "kind", "id"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import and_, delete, exists, insert, or_, select, update
 
 from accord.agreements.enums import AgreementKind, VersionStatus
 from accord.agreements.models import (
@@ -53,8 +53,16 @@ class AgreementRepository(Repository[Agreement]):
         """Agreements in id order, keyset-paginated. ``customer_ids``/``statuses_any`` narrow
         the external view (its customers' agreements with at least one such version)."""
         stmt = self.live()
-        if units is not None:
-            stmt = stmt.where(Agreement.business_unit_id.in_(units))
+        if units is not None:  # readable by the providing unit, and an OLA by its consumer too
+            stmt = stmt.where(
+                or_(
+                    Agreement.business_unit_id.in_(units),
+                    and_(
+                        Agreement.kind == AgreementKind.OLA,
+                        Agreement.consumer_business_unit_id.in_(units),
+                    ),
+                )
+            )
         if kind is not None:
             stmt = stmt.where(Agreement.kind == kind)
         if customer_id is not None:

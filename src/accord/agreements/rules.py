@@ -36,6 +36,29 @@ def agreement_key(kind: AgreementKind, number: int) -> str:
     return f"{KEY_PREFIX[kind]}-{number:04d}"
 
 
+def reading_units(
+    kind: AgreementKind, business_unit_id: int, consumer_business_unit_id: int | None
+) -> tuple[int, ...]:
+    """Units whose members may read an agreement: ours, and for an OLA the consuming team's
+    too (both teams are parties to it). Only the providing unit changes it."""
+    if kind is AgreementKind.OLA and consumer_business_unit_id is not None:
+        return (business_unit_id, consumer_business_unit_id)
+    return (business_unit_id,)
+
+
+def sign_off_unit(
+    kind: AgreementKind,
+    role: SignOffRole,
+    business_unit_id: int,
+    consumer_business_unit_id: int | None,
+) -> int:
+    """The unit whose approvers sign a role: an OLA's consuming team signs as its customer."""
+    if kind is AgreementKind.OLA and role is SignOffRole.CUSTOMER_OWNER:
+        assert consumer_business_unit_id is not None
+        return consumer_business_unit_id
+    return business_unit_id
+
+
 def require_status(
     current: VersionStatus, allowed: Iterable[VersionStatus], *, operation: str
 ) -> None:
@@ -181,7 +204,7 @@ def check_support_link(
     supporting_kind: AgreementKind,
     supporting_is_active: bool,
     supporting_covers_service: bool,
-    supported_covers_service: bool,
+    supported_relies_on_service: bool,
     service: str,
 ) -> None:
     if supported_key == supporting_key:
@@ -210,9 +233,9 @@ def check_support_link(
             f"the active version of {supporting_key} does not cover the service {service}",
             field="service",
         )
-    if not supported_covers_service:
+    if not supported_relies_on_service:
         raise RuleViolation(
             "supported-does-not-cover",
-            f"{supported_key} does not cover the service {service}",
+            f"{supported_key} covers neither {service} nor any service that depends on it",
             field="service",
         )

@@ -514,7 +514,12 @@ def sign_off_version(
     session: Session, *, actor: Actor, key: str, number: int, data: SignOffCreate, now: datetime
 ) -> VersionRead:
     agreement = _visible(session, actor, key)
-    actor.require(Permission.AGREEMENTS_SIGN_OFF, agreement.business_unit_id)
+    actor.require(
+        Permission.AGREEMENTS_SIGN_OFF,
+        rules.sign_off_unit(
+            agreement.kind, data.role, agreement.business_unit_id, agreement.consumer_business_unit_id
+        ),
+    )
     version = _version(session, agreement, number)
     rules.require_status(version.status, [VersionStatus.IN_REVIEW], operation="sign off")
     versions = VersionRepository(session)
@@ -679,7 +684,7 @@ def add_support_link(
     supported = _visible(session, actor, key)
     actor.require(WRITE, supported.business_unit_id)
     supporting = AgreementRepository(session).by_key(data.supporting)
-    if supporting is None or not actor.can(READ, supporting.business_unit_id):
+    if supporting is None or not _readable(actor, supporting):
         raise InvalidInput.field("supporting", f"no agreement {data.supporting}")
     service = catalogue_service.services_by_slugs(
         session, actor=actor, slugs=[data.service], field="service"
@@ -693,6 +698,11 @@ def add_support_link(
         v for v in versions.of_agreements([supported.id]) if v.status not in rules.ENDED_STATUSES
     ]
     covered = versions.service_ids([v.id for v in live])
+    # An SLA for mobile banking is underpinned by the platform OLA for identity when mobile
+    # banking depends on identity: what it covers, and everything that relies on, counts.
+    relied_on = catalogue_service.dependency_closure(
+        session, (s for ids in covered.values() for s in ids)
+    )
     rules.check_support_link(
         supported_key=supported.key,
         supported_kind=supported.kind,
@@ -700,7 +710,7 @@ def add_support_link(
         supporting_kind=supporting.kind,
         supporting_is_active=active is not None,
         supporting_covers_service=supporting_covers,
-        supported_covers_service=any(service.id in ids for ids in covered.values()),
+        supported_relies_on_service=service.id in relied_on,
         service=service.slug,
     )
     links = SupportLinkRepository(session)
@@ -764,9 +774,16 @@ def remove_support_link(
 def _visible(session: Session, actor: Actor, key: str) -> Agreement:
     """The agreement if the actor may read it; otherwise exactly the "does not exist" answer."""
     agreement = AgreementRepository(session).by_key(key)
-    if agreement is None or not actor.can(READ, agreement.business_unit_id):
+    if agreement is None or not _readable(actor, agreement):
         raise NotFound(f"no agreement {key}")
     return agreement
+
+
+def _readable(actor: Actor, agreement: Agreement) -> bool:
+    units = rules.reading_units(
+        agreement.kind, agreement.business_unit_id, agreement.consumer_business_unit_id
+    )
+    return any(actor.can(READ, unit) for unit in units)
 
 
 def _version(session: Session, agreement: Agreement, number: int) -> AgreementVersion:
@@ -880,7 +897,7 @@ def _resolve_master(
     if data.master is None:
         raise InvalidInput.field("master", "a schedule needs its master agreement")
     master = AgreementRepository(session).by_key(data.master)
-    if master is None or not actor.can(READ, master.business_unit_id):
+    if master is None or not _readable(actor, master):
         raise InvalidInput.field("master", f"no agreement {data.master}")
     same_parties = all(getattr(master, column) == value for column, value in parties.items())
     if (
@@ -946,7 +963,7 @@ def _check_services_coverable(
             raise RuleViolation(
                 "service-outside-unit",
                 f"{service.slug} belongs to another business unit: a unit commits only to its own "
-                "services (link that unit's OLA as support instead)",
+                "services (cover what depends on it, and link that unit's OLA as support)",
                 field=f"{field}.{position}",
             )
         if service.lifecycle is not Lifecycle.ACTIVE:
@@ -1044,8 +1061,8 @@ def _present_support(session: Session, actor: Actor, agreement: Agreement) -> Ag
         )
 
     def visible(link: SupportLink) -> bool:
-        return actor.can(READ, others[link.supporting_id].business_unit_id) and actor.can(
-            READ, others[link.supported_id].business_unit_id
+        return _readable(actor, others[link.supporting_id]) and _readable(
+            actor, others[link.supported_id]
         )
 
     return AgreementSupport(

@@ -49,7 +49,7 @@ from accord.catalogue.schemas import (
     VendorRead,
     VendorUpdate,
 )
-from accord.engine.graph import cycle_closed_by
+from accord.engine.graph import cycle_closed_by, reachable
 from accord.identity import service as identity_service
 from accord.identity.enums import PrincipalKind
 from accord.identity.rules import Actor, Permission
@@ -658,6 +658,11 @@ def present_services(session: Session, services: list[Service]) -> list[ServiceR
 
 
 # --------------------------------------------------------------------------------- dependencies
+
+
+def dependency_closure(session: Session, service_ids: Iterable[int]) -> set[int]:
+    """The given services and everything they depend on, directly or through others."""
+    return reachable(ServiceRepository(session).dependency_edges(), service_ids)
 
 
 def get_dependencies(session: Session, *, actor: Actor, slug: str) -> ServiceDependencies:

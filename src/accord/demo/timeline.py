@@ -89,6 +89,8 @@ class _Plan:
     unit: str
     kind: AgreementKind
     structure: Structure
+    consumer: str | None = None
+    """An OLA's consuming unit, whose approvers sign as its customer."""
     versions: list[tuple[list[str], list[str]]] = field(default_factory=list)
     """Per version: (service slugs, sign-off roles it requests on top of its tiers)."""
 
@@ -348,7 +350,7 @@ class Timeline:
         if handle in self._plans:
             raise DemoScriptError(f"{handle} is scripted twice")
         validated = Terms.model_validate(terms)
-        plan = _Plan(unit=unit, kind=kind, structure=structure)
+        plan = _Plan(unit=unit, kind=kind, structure=structure, consumer=consumer)
         plan.versions.append(
             (list(validated.services or []), [r.value for r in validated.requested_sign_offs or []])
         )
@@ -479,7 +481,10 @@ class Timeline:
 
         self.schedule(submit, 10, submit_step)
         for position, role in enumerate(to_sign):
-            signer = self._signer(plan.unit, role)
+            consumer_signs = plan.kind is AgreementKind.OLA and role == SignOffRole.CUSTOMER_OWNER
+            signer = self._signer(
+                plan.consumer if consumer_signs and plan.consumer else plan.unit, role
+            )
             comment = (comments or {}).get(role, _DEFAULT_SIGN_OFF_COMMENTS[role])
             self.schedule(
                 submit + 1 + position,

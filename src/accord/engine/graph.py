@@ -60,3 +60,15 @@ def topological_order(edges: Mapping[N, Iterable[N]]) -> list[N] | None:
             if indegree[t] == 0:
                 ready.append(t)
     return order if len(order) == len(nodes) else None
+
+
+def reachable(edges: Mapping[N, Iterable[N]], sources: Iterable[N]) -> set[N]:
+    """Every node reachable from ``sources`` by following edges, the sources included."""
+    seen = set(sources)
+    stack = list(seen)
+    while stack:
+        for succ in edges.get(stack.pop(), ()):
+            if succ not in seen:
+                seen.add(succ)
+                stack.append(succ)
+    return seen

@@ -421,6 +421,7 @@ def upgrade() -> None:
         "ix_agreement_business_unit_id_id", "agreement", ["business_unit_id", "id"], unique=False
     )
     op.create_index("ix_agreement_customer_id_id", "agreement", ["customer_id", "id"], unique=False)
+    op.create_index("ix_agreement_consumer_business_unit_id_id", "agreement", ["consumer_business_unit_id", "id"], unique=False)
     op.create_index("ix_agreement_kind_id", "agreement", ["kind", "id"], unique=False)
     op.create_index(op.f("ix_agreement_master_id"), "agreement", ["master_id"], unique=False)
     op.create_index("ix_agreement_region_id_id", "agreement", ["region_id", "id"], unique=False)
@@ -753,6 +754,7 @@ def downgrade() -> None:
     op.drop_index("ix_agreement_region_id_id", table_name="agreement")
     op.drop_index(op.f("ix_agreement_master_id"), table_name="agreement")
     op.drop_index("ix_agreement_kind_id", table_name="agreement")
+    op.drop_index("ix_agreement_consumer_business_unit_id_id", table_name="agreement")
     op.drop_index("ix_agreement_customer_id_id", table_name="agreement")
     op.drop_index("ix_agreement_business_unit_id_id", table_name="agreement")
     op.drop_table("agreement")
