@@ -54,7 +54,9 @@ from sqlalchemy.engine import make_url
 
 from accord.agreements import service as agreements_service
 from accord.agreements.enums import AgreementKind, Structure, VersionStatus
-from accord.agreements.schemas import AgreementFilter
+from accord.agreements.schemas import (
+    AgreementFilter,
+)
 from accord.config import DatabaseSettings, TokenSettings
 from accord.db import migrate
 from accord.db.session import Database, create_database_engine

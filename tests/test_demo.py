@@ -16,7 +16,12 @@ from typer.testing import CliRunner
 
 from accord.agreements import service as agreements_service
 from accord.agreements.enums import AgreementKind, Structure, VersionStatus
-from accord.agreements.schemas import AgreementFilter, AgreementRead, VersionRead
+from accord.agreements.schemas import (
+    AgreementFilter,
+    AgreementRead,
+    VersionRead,
+)
+from accord.agreements.support import service as support_service
 from accord.audit import service as audit_service
 from accord.audit.schemas import AuditEventRead
 from accord.catalogue import service as catalogue_service
@@ -221,7 +226,7 @@ def test_support_links_underpin_slas_and_olas(demo_session: Session) -> None:
     session = demo_session
     supported_kinds: set[tuple[AgreementKind, AgreementKind]] = set()
     for agreement in _agreements(session):
-        support = agreements_service.get_support(session, actor=READER, key=agreement.key)
+        support = support_service.get_support(session, actor=READER, key=agreement.key)
         supported_kinds |= {(agreement.kind, link.supporting_kind) for link in support.supported_by}
     assert (AgreementKind.SLA, AgreementKind.UC) in supported_kinds
     assert (AgreementKind.OLA, AgreementKind.UC) in supported_kinds

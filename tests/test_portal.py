@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from accord.agreements import service as agreements_service
+from accord.agreements.approvals import service as approvals_service
 from accord.agreements.enums import AgreementKind
 from accord.agreements.schemas import (
     AgreementCreate,
@@ -134,7 +135,7 @@ def world(session: Session) -> World:
     review = _sla(
         session, title="Ledger for ACME", unit="retail", customer="acme", services=["ledger"]
     )
-    agreements_service.submit_version(
+    approvals_service.submit_version(
         session,
         actor=SYSTEM,
         key=review.key,

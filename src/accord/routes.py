@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from accord.agreements import endpoints as agreements_endpoints
 from accord.agreements import pages as agreements_pages
+from accord.agreements.approvals import endpoints as approvals_endpoints
+from accord.agreements.support import endpoints as support_endpoints
 from accord.audit import endpoints as audit_endpoints
 from accord.audit import pages as audit_pages
 from accord.catalogue import endpoints as catalogue_endpoints
@@ -19,6 +21,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     identity_endpoints.router,
     catalogue_endpoints.router,
     agreements_endpoints.router,
+    approvals_endpoints.router,
+    support_endpoints.router,
     audit_endpoints.router,
 )
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.agreements import service as agreements_service
+from accord.agreements.approvals import service as approvals_service
 from accord.agreements.enums import AgreementKind, SignOffRole, Structure
 from accord.agreements.models import Agreement, AgreementVersion
 from accord.agreements.schemas import (
@@ -174,7 +175,7 @@ def new_version(
 def submit(
     session: Session, key: str, number: int = 1, *, now: datetime, actor: Actor = AUTHOR
 ) -> VersionRead:
-    return agreements_service.submit_version(
+    return approvals_service.submit_version(
         session,
         actor=actor,
         key=key,
@@ -187,7 +188,7 @@ def submit(
 def sign(
     session: Session, key: str, number: int, role: str, *, signer: str, now: datetime
 ) -> VersionRead:
-    return agreements_service.sign_off_version(
+    return approvals_service.sign_off_version(
         session,
         actor=system_actor(signer),
         key=key,
@@ -207,7 +208,7 @@ def sign_all(session: Session, key: str, number: int, *, now: datetime) -> Versi
 def approve_only(
     session: Session, key: str, number: int = 1, *, now: datetime, approver: Actor = APPROVER
 ) -> VersionRead:
-    return agreements_service.approve_version(
+    return approvals_service.approve_version(
         session,
         actor=approver,
         key=key,
@@ -234,7 +235,7 @@ def activate(
     supersede: bool = False,
     reason: str = "go live",
 ) -> VersionRead:
-    return agreements_service.activate_version(
+    return approvals_service.activate_version(
         session,
         actor=APPROVER,
         key=key,

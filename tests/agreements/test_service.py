@@ -13,20 +13,21 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import rules
 from accord.agreements import service as agreements_service
+from accord.agreements.approvals import service as approvals_service
 from accord.agreements.enums import AgreementKind, SignOffRole, Structure, VersionStatus
 from accord.agreements.models import AgreementKeyCounter, SignOff, SupportLink
 from accord.agreements.schemas import (
     AgreementCreate,
     AgreementFilter,
     AgreementRead,
-    AgreementSupport,
     AgreementUpdate,
     SignOffCreate,
-    SupportLinkCreate,
     TransitionRequest,
     VersionRead,
     VersionUpdate,
 )
+from accord.agreements.support import service as support_service
+from accord.agreements.support.schemas import AgreementSupport, SupportLinkCreate
 from accord.audit import service as audit_service
 from accord.catalogue.enums import Lifecycle
 from accord.db.session import Database
@@ -94,7 +95,7 @@ def edit(session: Session, key: str, number: int = 1, **changes: object) -> Vers
 def link(
     session: Session, supported: str, supporting: str, service: str = "payments-api"
 ) -> AgreementSupport:
-    return agreements_service.add_support_link(
+    return support_service.add_support_link(
         session,
         actor=AUTHOR,
         key=supported,
@@ -104,7 +105,7 @@ def link(
 
 
 def sunset(session: Session, key: str, *, now: datetime | None = None) -> AgreementRead:
-    return agreements_service.sunset_agreement(
+    return approvals_service.sunset_agreement(
         session, actor=APPROVER, key=key, data=REASON, now=now or at(20)
     )
 
@@ -198,7 +199,7 @@ def test_return_to_draft_voids_sign_offs(session: Session, world: World) -> None
     submit(session, key, now=at(1))
     sign(session, key, 1, "provider_owner", signer="pat", now=at(2))
     sign(session, key, 1, "legal", signer="lee", now=at(2))
-    returned = agreements_service.return_version(
+    returned = approvals_service.return_version(
         session, actor=AUTHOR, key=key, number=1, data=REASON, now=at(3)
     )
     assert returned.status is VersionStatus.DRAFT
@@ -329,7 +330,7 @@ def test_transitions_from_the_wrong_status(
         elif step == "sign":
             sign(session, key, 1, "provider_owner", signer="pat", now=at(2))
         elif step == "return":
-            agreements_service.return_version(
+            approvals_service.return_version(
                 session, actor=AUTHOR, key=key, number=1, data=REASON, now=at(2)
             )
         else:
@@ -554,12 +555,10 @@ def test_expire_due_versions(session: Session, world: World) -> None:
     for key in (ending, later, evergreen):
         make_active(session, key, now=at(1))
     just_before = rules.term_end_instant(date(2026, 6, 30)) - timedelta(microseconds=1)
-    assert agreements_service.expire_due_versions(session, actor=AUTHOR, now=just_before) == []
+    assert approvals_service.expire_due_versions(session, actor=AUTHOR, now=just_before) == []
     seq = head_seq(session)
     now = rules.term_end_instant(date(2026, 6, 30))
-    assert agreements_service.expire_due_versions(session, actor=AUTHOR, now=now) == [
-        f"{ending}/v1"
-    ]
+    assert approvals_service.expire_due_versions(session, actor=AUTHOR, now=now) == [f"{ending}/v1"]
     expired = get(session, ending)
     assert expired.status is VersionStatus.EXPIRED
     assert expired.ended_at == now
@@ -569,14 +568,14 @@ def test_expire_due_versions(session: Session, world: World) -> None:
     assert [(e.action, e.entity_key) for e in events] == [("agreement.version_expired", ending)]
     assert "2026-06-30" in (audit_service.to_read(events[0]).reason or "")
     # Idempotent: a second run changes nothing and records nothing.
-    assert agreements_service.expire_due_versions(session, actor=AUTHOR, now=now) == []
+    assert approvals_service.expire_due_versions(session, actor=AUTHOR, now=now) == []
     assert head_seq(session) == seq + 1
 
 
 def test_expire_needs_org_wide_approval(session: Session, world: World) -> None:
     approver = make_principal(session, "alice", (Role.APPROVER, "retail"))
     with refused(session, error=Forbidden):
-        agreements_service.expire_due_versions(session, actor=approver, now=at(1))
+        approvals_service.expire_due_versions(session, actor=approver, now=at(1))
 
 
 # ============================================================================== sunset
@@ -736,12 +735,12 @@ def test_support_link_lifecycle(session: Session, world: World) -> None:
     ]
     support = link(session, sla, ola)
     assert [s.supporting for s in support.supported_by] == [uc, ola]
-    seen_from_uc = agreements_service.get_support(session, actor=AUTHOR, key=uc)
+    seen_from_uc = support_service.get_support(session, actor=AUTHOR, key=uc)
     assert [s.supported for s in seen_from_uc.supports] == [sla]
     with refused(session, "support-exists", InvalidTransition):
         link(session, sla, uc)
     link_id = support.supported_by[0].id
-    after = agreements_service.remove_support_link(
+    after = support_service.remove_support_link(
         session, actor=AUTHOR, key=sla, link_id=link_id, reason="vendor replaced", now=at(11)
     )
     assert [s.supporting for s in after.supported_by] == [ola]
@@ -751,7 +750,7 @@ def test_support_link_lifecycle(session: Session, world: World) -> None:
         "agreement.support_unlinked",
     ]
     with refused(session, error=NotFound):
-        agreements_service.remove_support_link(
+        support_service.remove_support_link(
             session, actor=AUTHOR, key=sla, link_id=link_id, reason="again", now=at(12)
         )
     # Once unlinked, the same link may be made again.
@@ -862,7 +861,7 @@ def test_delete_refused_while_underpinning_an_active_agreement(
     # The UC's own term ends, so it has no active version; two active agreements still rely
     # on it.
     end = rules.term_end_instant(date(2026, 6, 30))
-    assert agreements_service.expire_due_versions(session, actor=AUTHOR, now=end) == [f"{uc}/v1"]
+    assert approvals_service.expire_due_versions(session, actor=AUTHOR, now=end) == [f"{uc}/v1"]
     with refused(session, "delete-supporting-active", InvalidTransition) as info:
         delete(session, uc)
     assert f"{ola}, {sla}" in info.value.detail
@@ -885,7 +884,7 @@ def test_delete_of_a_supporting_agreement_takes_its_links_along(
     link(session, sla, uc)
     sunset(session, uc)
     delete(session, uc)
-    assert agreements_service.get_support(session, actor=AUTHOR, key=sla).supported_by == []
+    assert support_service.get_support(session, actor=AUTHOR, key=sla).supported_by == []
     live = session.scalars(select(SupportLink).where(SupportLink.deleted_at.is_(None))).all()
     assert live == []
 
@@ -977,7 +976,7 @@ def test_every_write_appends_exactly_one_event_with_its_reason(
         ("agreement.version_submitted", lambda: submit(session, "SLA-0001", now=at(2))),
         (
             "agreement.version_returned",
-            lambda: agreements_service.return_version(
+            lambda: approvals_service.return_version(
                 session, actor=AUTHOR, key="SLA-0001", number=1, data=REASON, now=at(2)
             ),
         ),
@@ -1083,7 +1082,7 @@ def test_other_units_agreements_do_not_exist(session: Session, world: World) -> 
     for attempt in (
         lambda: agreements_service.get_agreement(session, actor=outsider, key=key),
         lambda: agreements_service.get_version(session, actor=outsider, key=key, number=1),
-        lambda: agreements_service.get_support(session, actor=outsider, key=key),
+        lambda: support_service.get_support(session, actor=outsider, key=key),
         lambda: submit(session, key, now=at(1), actor=outsider),
         lambda: agreements_service.delete_agreement(
             session, actor=outsider, key=key, reason="not mine", now=at(1)
@@ -1107,7 +1106,7 @@ def test_roles_limit_what_a_unit_member_may_do(session: Session, world: World) -
         submit(session, key, now=at(1), actor=viewer)
     submit(session, key, now=at(1), actor=editor)
     with refused(session, error=Forbidden):
-        agreements_service.approve_version(
+        approvals_service.approve_version(
             session, actor=editor, key=key, number=1, data=REASON, now=at(2)
         )
 
@@ -1198,7 +1197,7 @@ def test_an_ola_is_read_by_its_consumer_and_signed_by_it_as_customer(
 
     # the consumer signs as customer; the provider may not sign for it
     def sign_as(actor: Actor, role: str) -> VersionRead:
-        return agreements_service.sign_off_version(
+        return approvals_service.sign_off_version(
             session,
             actor=actor,
             key=ola,

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from accord.agreements import service as agreements_service
+from accord.agreements.approvals import service as approvals_service
 from accord.agreements.enums import AgreementKind, SignOffRole
 from accord.agreements.schemas import (
     ActivationRequest,
@@ -67,11 +68,11 @@ def approve(
     """Submit, collect every required sign-off (one signatory per role) and approve."""
     now = now or utc_now()
     reason = TransitionRequest(reason="test setup")
-    version = agreements_service.submit_version(
+    version = approvals_service.submit_version(
         session, actor=SYSTEM, key=key, number=number, data=reason, now=now
     )
     for i, role in enumerate(version.terms.required_sign_offs):
-        agreements_service.sign_off_version(
+        approvals_service.sign_off_version(
             session,
             actor=system_actor(f"signer-{i}"),
             key=key,
@@ -80,7 +81,7 @@ def approve(
             now=now,
         )
     approver, _ = reviewers()
-    return agreements_service.approve_version(
+    return approvals_service.approve_version(
         session, actor=approver, key=key, number=number, data=reason, now=now
     )
 
@@ -94,7 +95,7 @@ def activate(
     supersede: bool = False,
 ) -> VersionRead:
     now = now or utc_now()
-    return agreements_service.activate_version(
+    return approvals_service.activate_version(
         session,
         actor=SYSTEM,
         key=key,

@@ -9,8 +9,11 @@ from rich.console import Console
 from rich.table import Table
 
 from accord.agreements import service as agreements_service
+from accord.agreements.approvals import service as approvals_service
 from accord.agreements.enums import AgreementKind, VersionStatus
-from accord.agreements.schemas import AgreementFilter
+from accord.agreements.schemas import (
+    AgreementFilter,
+)
 from accord.db.session import CommandDatabase
 from accord.identity import service as identity_service
 from accord.kit.time import utc_now
@@ -113,7 +116,7 @@ def expire_due(ctx: typer.Context) -> None:
     """Mark active versions whose term has ended as expired (idempotent; the worker's job)."""
     database = CommandDatabase.of(ctx.obj)
     with database.unit_of_work() as session:
-        expired = agreements_service.expire_due_versions(
+        expired = approvals_service.expire_due_versions(
             session, actor=identity_service.local_operator(), now=utc_now()
         )
     console.print(

@@ -1,5 +1,6 @@
-"""JSON API of agreements: CRUD, versions with ETag/If-Match, lifecycle transitions, support
-links, and the external (customer-facing) view."""
+"""JSON API of agreements: CRUD, versions with ETag/If-Match, and the external (customer-facing)
+view. Lifecycle transitions are in `agreements.approvals.endpoints`, support links in
+`agreements.support.endpoints`."""
 
 from __future__ import annotations
 
@@ -10,18 +11,13 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from accord.agreements import service as agreements_service
 from accord.agreements.schemas import (
-    ActivationRequest,
     AgreementCreate,
     AgreementFilter,
     AgreementKey,
     AgreementListItem,
     AgreementRead,
-    AgreementSupport,
     AgreementUpdate,
     ExternalAgreementRead,
-    SignOffCreate,
-    SupportLinkCreate,
-    TransitionRequest,
     VersionCreate,
     VersionRead,
     VersionUpdate,
@@ -63,7 +59,7 @@ def expected_revision(if_match: str | None, key: str, number: int) -> int | None
     return int(match.group(3))
 
 
-def _with_etag(response: Response, version: VersionRead) -> VersionRead:
+def with_etag(response: Response, version: VersionRead) -> VersionRead:
     response.headers["ETag"] = version_etag(version)
     return version
 
@@ -125,15 +121,6 @@ def delete_agreement(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/agreements/{key}/sunset", response_model=AgreementRead, responses=TRANSITION)
-def sunset_agreement(
-    key: KeyPath, data: TransitionRequest, session: SessionDep, actor: Actor = require(APPROVE)
-) -> AgreementRead:
-    return agreements_service.sunset_agreement(
-        session, actor=actor, key=key, data=data, now=utc_now()
-    )
-
-
 # ------------------------------------------------------------------------------------ versions
 
 
@@ -155,7 +142,7 @@ def create_version(
         session, actor=actor, key=key, data=data, now=utc_now()
     )
     response.headers["Location"] = f"/api/v1/agreements/{key}/versions/{version.number}"
-    return _with_etag(response, version)
+    return with_etag(response, version)
 
 
 @router.get(
@@ -170,7 +157,7 @@ def get_version(
     response: Response,
     actor: Actor = require(READ),
 ) -> VersionRead:
-    return _with_etag(
+    return with_etag(
         response, agreements_service.get_version(session, actor=actor, key=key, number=number)
     )
 
@@ -199,184 +186,7 @@ def update_version(
         expected_revision=expected_revision(if_match, key, number),
         now=utc_now(),
     )
-    return _with_etag(response, version)
-
-
-@router.post(
-    "/agreements/{key}/versions/{number}/submit",
-    response_model=VersionRead,
-    responses=TRANSITION,
-    summary="Draft → in review",
-)
-def submit_version(
-    key: KeyPath,
-    number: NumberPath,
-    data: TransitionRequest,
-    session: SessionDep,
-    response: Response,
-    actor: Actor = require(WRITE),
-) -> VersionRead:
-    return _with_etag(
-        response,
-        agreements_service.submit_version(
-            session, actor=actor, key=key, number=number, data=data, now=utc_now()
-        ),
-    )
-
-
-@router.post(
-    "/agreements/{key}/versions/{number}/return",
-    response_model=VersionRead,
-    responses=TRANSITION,
-    summary="In review → draft (sign-offs are voided)",
-)
-def return_version(
-    key: KeyPath,
-    number: NumberPath,
-    data: TransitionRequest,
-    session: SessionDep,
-    response: Response,
-    actor: Actor = require(WRITE),
-) -> VersionRead:
-    return _with_etag(
-        response,
-        agreements_service.return_version(
-            session, actor=actor, key=key, number=number, data=data, now=utc_now()
-        ),
-    )
-
-
-@router.post(
-    "/agreements/{key}/versions/{number}/sign-offs",
-    response_model=VersionRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=TRANSITION,
-    summary="Sign off an in-review version in one role",
-)
-def sign_off_version(
-    key: KeyPath,
-    number: NumberPath,
-    data: SignOffCreate,
-    session: SessionDep,
-    response: Response,
-    actor: Actor = require(Permission.AGREEMENTS_SIGN_OFF),
-) -> VersionRead:
-    return _with_etag(
-        response,
-        agreements_service.sign_off_version(
-            session, actor=actor, key=key, number=number, data=data, now=utc_now()
-        ),
-    )
-
-
-@router.post(
-    "/agreements/{key}/versions/{number}/approve",
-    response_model=VersionRead,
-    responses=TRANSITION,
-    summary="In review → approved (terms frozen)",
-)
-def approve_version(
-    key: KeyPath,
-    number: NumberPath,
-    data: TransitionRequest,
-    session: SessionDep,
-    response: Response,
-    actor: Actor = require(APPROVE),
-) -> VersionRead:
-    return _with_etag(
-        response,
-        agreements_service.approve_version(
-            session, actor=actor, key=key, number=number, data=data, now=utc_now()
-        ),
-    )
-
-
-@router.post(
-    "/agreements/{key}/versions/{number}/activate",
-    response_model=VersionRead,
-    responses=TRANSITION,
-    summary="Approved → active (refused while another is active)",
-)
-def activate_version(
-    key: KeyPath,
-    number: NumberPath,
-    data: ActivationRequest,
-    session: SessionDep,
-    response: Response,
-    actor: Actor = require(APPROVE),
-) -> VersionRead:
-    return _with_etag(
-        response,
-        agreements_service.activate_version(
-            session, actor=actor, key=key, number=number, data=data, supersede=False, now=utc_now()
-        ),
-    )
-
-
-@router.post(
-    "/agreements/{key}/versions/{number}/supersede",
-    response_model=VersionRead,
-    responses=TRANSITION,
-    summary="Approved → active, ending the currently active version",
-)
-def supersede_with_version(
-    key: KeyPath,
-    number: NumberPath,
-    data: ActivationRequest,
-    session: SessionDep,
-    response: Response,
-    actor: Actor = require(APPROVE),
-) -> VersionRead:
-    return _with_etag(
-        response,
-        agreements_service.activate_version(
-            session, actor=actor, key=key, number=number, data=data, supersede=True, now=utc_now()
-        ),
-    )
-
-
-# -------------------------------------------------------------------------------- support links
-
-
-@router.get(
-    "/agreements/{key}/support", response_model=AgreementSupport, responses=problem_responses(404)
-)
-def get_support(
-    key: KeyPath, session: SessionDep, actor: Actor = require(READ)
-) -> AgreementSupport:
-    return agreements_service.get_support(session, actor=actor, key=key)
-
-
-@router.post(
-    "/agreements/{key}/support",
-    response_model=AgreementSupport,
-    status_code=status.HTTP_201_CREATED,
-    responses=TRANSITION,
-    summary="Record that an OLA or UC underpins this agreement for a service",
-)
-def add_support_link(
-    key: KeyPath, data: SupportLinkCreate, session: SessionDep, actor: Actor = require(WRITE)
-) -> AgreementSupport:
-    return agreements_service.add_support_link(
-        session, actor=actor, key=key, data=data, now=utc_now()
-    )
-
-
-@router.delete(
-    "/agreements/{key}/support/{link_id}",
-    response_model=AgreementSupport,
-    responses=problem_responses(404),
-)
-def remove_support_link(
-    key: KeyPath,
-    link_id: LinkIdPath,
-    reason: ReasonQuery,
-    session: SessionDep,
-    actor: Actor = require(WRITE),
-) -> AgreementSupport:
-    return agreements_service.remove_support_link(
-        session, actor=actor, key=key, link_id=link_id, reason=reason, now=utc_now()
-    )
+    return with_etag(response, version)
 
 
 # ------------------------------------------------------------------------------ external view

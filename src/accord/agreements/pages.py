@@ -23,7 +23,12 @@ from starlette.responses import RedirectResponse, Response
 
 from accord.agreements import service as agreements_service
 from accord.agreements.enums import AgreementKind, VersionStatus
-from accord.agreements.schemas import AgreementFilter, AgreementListItem, ExternalVersion
+from accord.agreements.schemas import (
+    AgreementFilter,
+    AgreementListItem,
+    ExternalVersion,
+)
+from accord.agreements.support import service as support_service
 from accord.audit import service as audit_service
 from accord.audit.schemas import AuditEventRead
 from accord.catalogue import service as catalogue_service
@@ -240,7 +245,7 @@ def agreement_detail(
             "actor": actor,
             "agreement": agreement,
             "version": shown,
-            "support": agreements_service.get_support(session, actor=actor, key=agreement.key),
+            "support": support_service.get_support(session, actor=actor, key=agreement.key),
             "events": _agreement_events(session, actor, agreement.key),
             "events_limit": AUDIT_EVENTS_SHOWN,
         },

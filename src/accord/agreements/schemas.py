@@ -178,12 +178,6 @@ class SignOffCreate(Input):
     ] = ""
 
 
-class SupportLinkCreate(Input):
-    supporting: AgreementKey = Field(description="The OLA or UC that underpins this agreement.")
-    service: Slug = Field(description="The service it underpins.")
-    reason: Reason
-
-
 class AgreementFilter(BaseModel):
     kind: AgreementKind | None = None
     status: VersionStatus | None = Field(
@@ -292,22 +286,6 @@ class AgreementListItem(BaseModel):
     status: VersionStatus
     active_version: int | None
     latest_version: int
-
-
-class SupportLinkRead(BaseModel):
-    id: int
-    supported: str
-    supporting: str
-    supporting_kind: AgreementKind
-    service: str
-    created_at: datetime
-    created_by: str
-
-
-class AgreementSupport(BaseModel):
-    agreement: str
-    supported_by: list[SupportLinkRead] = Field(description="OLAs and UCs underpinning it.")
-    supports: list[SupportLinkRead] = Field(description="Agreements it underpins.")
 
 
 # ----------------------------------------------------------------------------- external reads

@@ -1,5 +1,7 @@
-"""Use cases of agreements: create, version, review, sign off, approve, activate, supersede,
-sunset, expire, delete, and the support links between SLAs, OLAs and UCs.
+"""Use cases of agreements: reading them (internal and customer-facing views), creating and
+changing them, their versions and terms, and soft deletion. Transitions of the version
+lifecycle live in `agreements.approvals`, the links to underpinning OLAs/UCs in
+`agreements.support`.
 
 Every write checks the actor's permission in the agreement's business unit, requires a reason,
 and appends one audit event (entity ``agreement``, key ``SLA-0001``) in the same transaction.
@@ -16,35 +18,26 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import rules
 from accord.agreements.enums import AgreementKind, Structure, VersionStatus
-from accord.agreements.models import Agreement, AgreementVersion, SignOff, SupportLink
-from accord.agreements.repository import (
-    AgreementRepository,
-    SupportLinkRepository,
-    VersionRepository,
-)
+from accord.agreements.models import Agreement, AgreementVersion
+from accord.agreements.repository import AgreementRepository, VersionRepository
 from accord.agreements.schemas import (
-    ActivationRequest,
     AgreementCreate,
     AgreementFilter,
     AgreementListItem,
     AgreementRead,
-    AgreementSupport,
     AgreementUpdate,
     ExternalAgreementRead,
     ExternalTerms,
     ExternalVersion,
-    SignOffCreate,
     SignOffRead,
-    SupportLinkCreate,
-    SupportLinkRead,
     TermFields,
     TermsRead,
-    TransitionRequest,
     VersionCreate,
     VersionRead,
     VersionSummary,
     VersionUpdate,
 )
+from accord.agreements.support.repository import SupportLinkRepository
 from accord.audit import service as audit_service
 from accord.catalogue import service as catalogue_service
 from accord.catalogue.enums import Lifecycle
@@ -122,17 +115,19 @@ def list_agreements(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return _Presenter(session, rows).list_items(), rows[-1].id if more and rows else None
+    return Presenter(session, rows).list_items(), rows[-1].id if more and rows else None
 
 
 def get_agreement(session: Session, *, actor: Actor, key: str) -> AgreementRead:
-    agreement = _visible(session, actor, key)
-    return _Presenter(session, [agreement]).agreement(agreement)
+    agreement = visible_agreement(session, actor, key)
+    return Presenter(session, [agreement]).agreement(agreement)
 
 
 def get_version(session: Session, *, actor: Actor, key: str, number: int) -> VersionRead:
-    agreement = _visible(session, actor, key)
-    return _Presenter(session, [agreement]).version(agreement, _version(session, agreement, number))
+    agreement = visible_agreement(session, actor, key)
+    return Presenter(session, [agreement]).version(
+        agreement, version_of(session, agreement, number)
+    )
 
 
 def list_external(
@@ -153,7 +148,7 @@ def list_external(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    presenter = _Presenter(session, rows)
+    presenter = Presenter(session, rows)
     return [presenter.external(a) for a in rows], rows[-1].id if more and rows else None
 
 
@@ -168,7 +163,7 @@ def get_external(session: Session, *, actor: Actor, key: str) -> ExternalAgreeme
     )
     if agreement is None or not visible:
         raise NotFound(f"no agreement {key}")
-    presenter = _Presenter(session, [agreement])
+    presenter = Presenter(session, [agreement])
     if not presenter.external_versions(agreement):  # only drafts so far: nothing to show yet
         raise NotFound(f"no agreement {key}")
     return presenter.external(agreement)
@@ -221,8 +216,8 @@ def create_agreement(
     )
     VersionRepository(session).add(version)
     VersionRepository(session).set_services(version.id, [s.id for s in services])
-    read = _Presenter(session, [agreement]).agreement(agreement)
-    _record(
+    read = Presenter(session, [agreement]).agreement(agreement)
+    record_change(
         session,
         actor,
         agreement,
@@ -231,7 +226,7 @@ def create_agreement(
         now,
         after={
             "agreement": read,
-            "version": _Presenter(session, [agreement]).version(agreement, version),
+            "version": Presenter(session, [agreement]).version(agreement, version),
         },
     )
     return read
@@ -240,14 +235,14 @@ def create_agreement(
 def update_agreement(
     session: Session, *, actor: Actor, key: str, data: AgreementUpdate, now: datetime
 ) -> AgreementRead:
-    agreement = _visible(session, actor, key)
+    agreement = visible_agreement(session, actor, key)
     actor.require(WRITE, agreement.business_unit_id)
-    before = _Presenter(session, [agreement]).agreement(agreement)
+    before = Presenter(session, [agreement]).agreement(agreement)
     agreement.title = data.title
     agreement.updated_at = now
     session.flush()
-    read = _Presenter(session, [agreement]).agreement(agreement)
-    _record(
+    read = Presenter(session, [agreement]).agreement(agreement)
+    record_change(
         session, actor, agreement, "agreement.updated", data.reason, now, before=before, after=read
     )
     return read
@@ -258,7 +253,7 @@ def delete_agreement(
 ) -> None:
     """Soft delete. Refused while a version is active, while it has live schedules, or while it
     underpins an active agreement (history and references stay intact either way)."""
-    agreement = _visible(session, actor, key)
+    agreement = visible_agreement(session, actor, key)
     actor.require(WRITE, agreement.business_unit_id)
     if VersionRepository(session).in_status(agreement.id, [VersionStatus.ACTIVE]):
         raise InvalidTransition(
@@ -270,8 +265,8 @@ def delete_agreement(
             "delete-master-with-schedules",
             f"{key} is the master of {', '.join(s.key for s in schedules)}: delete those first",
         )
-    _refuse_if_supporting_active(session, agreement, operation="delete")
-    before = _Presenter(session, [agreement]).agreement(agreement)
+    refuse_if_supporting_active(session, agreement, operation="delete")
+    before = Presenter(session, [agreement]).agreement(agreement)
     # Its links go with it, both ways: none of them underpins anything active any more (checked
     # above), and a live link must never point at a deleted agreement.
     links = SupportLinkRepository(session)
@@ -280,77 +275,7 @@ def delete_agreement(
     agreement.deleted_at = now
     agreement.updated_at = now
     session.flush()
-    _record(session, actor, agreement, "agreement.deleted", reason, now, before=before)
-
-
-def sunset_agreement(
-    session: Session, *, actor: Actor, key: str, data: TransitionRequest, now: datetime
-) -> AgreementRead:
-    """Retire the active version by decision (e.g. the service is being decommissioned)."""
-    agreement = _visible(session, actor, key)
-    actor.require(Permission.AGREEMENTS_APPROVE, agreement.business_unit_id)
-    active = VersionRepository(session).in_status(agreement.id, [VersionStatus.ACTIVE])
-    if not active:
-        raise InvalidTransition("sunset-without-active", f"{key} has no active version to sunset")
-    live_schedules = [
-        s.key
-        for s in AgreementRepository(session).schedules_of(agreement.id)
-        if VersionRepository(session).in_status(s.id, [VersionStatus.ACTIVE])
-    ]
-    if live_schedules:
-        raise InvalidTransition(
-            "sunset-master-with-schedules",
-            f"sunset the active schedules {', '.join(live_schedules)} before their master",
-        )
-    _refuse_if_supporting_active(session, agreement, operation="sunset")
-    version = active[0]
-    before = _Presenter(session, [agreement]).version(agreement, version)
-    version.status = VersionStatus.SUNSET
-    version.ended_at = now
-    version.updated_at = now
-    agreement.updated_at = now
-    session.flush()
-    read = _Presenter(session, [agreement]).agreement(agreement)
-    _record(
-        session,
-        actor,
-        agreement,
-        "agreement.sunset",
-        data.reason,
-        now,
-        before=before,
-        after=_Presenter(session, [agreement]).version(agreement, version),
-    )
-    return read
-
-
-def expire_due_versions(session: Session, *, actor: Actor, now: datetime) -> list[str]:
-    """Active versions whose term has ended become expired (the job `agreements.expire`)."""
-    actor.require(Permission.AGREEMENTS_APPROVE, None)
-    expired = []
-    for version in VersionRepository(session).active_expiring_before(now.date()):
-        assert version.term_end is not None
-        if not rules.is_expired(version.term_end, now):
-            continue
-        agreement = AgreementRepository(session).get(version.agreement_id)
-        assert agreement is not None
-        before = _Presenter(session, [agreement]).version(agreement, version)
-        version.status = VersionStatus.EXPIRED
-        version.ended_at = rules.term_end_instant(version.term_end)
-        version.updated_at = now
-        session.flush()
-        _record(
-            session,
-            actor,
-            agreement,
-            "agreement.version_expired",
-            f"the term ended on {version.term_end.isoformat()}",
-            now,
-            before=before,
-            after=_Presenter(session, [agreement]).version(agreement, version),
-        )
-        expired.append(f"{agreement.key}/v{version.number}")
-    return expired
+    record_change(session, actor, agreement, "agreement.deleted", reason, now, before=before)
 
 
 # ============================================================================= versions
@@ -360,7 +285,7 @@ def create_version(
     session: Session, *, actor: Actor, key: str, data: VersionCreate, now: datetime
 ) -> VersionRead:
     """A new draft (renegotiation or renewal) from the latest version's terms."""
-    agreement = _visible(session, actor, key)
+    agreement = visible_agreement(session, actor, key)
     actor.require(WRITE, agreement.business_unit_id)
     versions = VersionRepository(session)
     open_versions = versions.in_status(agreement.id, rules.OPEN_STATUSES)
@@ -397,8 +322,10 @@ def create_version(
     versions.add(version)
     versions.set_services(version.id, [s.id for s in chosen])
     agreement.updated_at = now
-    read = _Presenter(session, [agreement]).version(agreement, version)
-    _record(session, actor, agreement, "agreement.version_created", data.reason, now, after=read)
+    read = Presenter(session, [agreement]).version(agreement, version)
+    record_change(
+        session, actor, agreement, "agreement.version_created", data.reason, now, after=read
+    )
     return read
 
 
@@ -413,9 +340,9 @@ def update_version(
     now: datetime,
 ) -> VersionRead:
     """Edit a draft's terms. ``expected_revision`` comes from If-Match (optimistic locking)."""
-    agreement = _visible(session, actor, key)
+    agreement = visible_agreement(session, actor, key)
     actor.require(WRITE, agreement.business_unit_id)
-    version = _version(session, agreement, number)
+    version = version_of(session, agreement, number)
     if expected_revision is None:
         raise PreconditionRequired("send If-Match with the version's ETag to change it")
     if expected_revision != version.revision:
@@ -424,7 +351,7 @@ def update_version(
             "read it again"
         )
     rules.require_status(version.status, [VersionStatus.DRAFT], operation="edit")
-    before = _Presenter(session, [agreement]).version(agreement, version)
+    before = Presenter(session, [agreement]).version(agreement, version)
     changes = data.model_dump(exclude_unset=True, exclude={"reason"})
     current = {name: getattr(version, name) for name in _PLAIN_TERMS}
     current["requested_sign_offs"] = list(version.requested_sign_offs)
@@ -439,8 +366,8 @@ def update_version(
     version.updated_at = now
     agreement.updated_at = now
     session.flush()
-    read = _Presenter(session, [agreement]).version(agreement, version)
-    _record(
+    read = Presenter(session, [agreement]).version(agreement, version)
+    record_change(
         session,
         actor,
         agreement,
@@ -453,370 +380,32 @@ def update_version(
     return read
 
 
-def submit_version(
-    session: Session, *, actor: Actor, key: str, number: int, data: TransitionRequest, now: datetime
-) -> VersionRead:
-    agreement = _visible(session, actor, key)
-    actor.require(WRITE, agreement.business_unit_id)
-    version = _version(session, agreement, number)
-    rules.require_status(version.status, [VersionStatus.DRAFT], operation="submit")
-    services = _covered_services(session, version)
-    region = _region_requiring_residency(session, agreement)
-    rules.check_submittable(
-        structure=agreement.structure,
-        service_count=len(services),
-        region_residency_jurisdiction=region,
-        jurisdiction=version.jurisdiction,
-    )
-    _check_services_coverable(session, agreement, services, field="services")
-    # Tiers may have changed since the draft was written: fix the requirement now.
-    version.required_sign_offs = _required_sign_offs(session, services, version.requested_sign_offs)
-    return _transition(
-        session,
-        actor,
-        agreement,
-        version,
-        VersionStatus.IN_REVIEW,
-        "agreement.version_submitted",
-        data.reason,
-        now,
-        submitted_at=now,
-    )
+# ===================================================== shared with approvals and support
 
 
-def return_version(
-    session: Session, *, actor: Actor, key: str, number: int, data: TransitionRequest, now: datetime
-) -> VersionRead:
-    """Back to draft for changes; sign-offs given so far are void (they were for other terms)."""
-    agreement = _visible(session, actor, key)
-    if not (
-        actor.can(WRITE, agreement.business_unit_id)
-        or actor.can(Permission.AGREEMENTS_APPROVE, agreement.business_unit_id)
-    ):
-        actor.require(WRITE, agreement.business_unit_id)
-    version = _version(session, agreement, number)
-    rules.require_status(version.status, [VersionStatus.IN_REVIEW], operation="return")
-    VersionRepository(session).clear_sign_offs(version.id)
-    return _transition(
-        session,
-        actor,
-        agreement,
-        version,
-        VersionStatus.DRAFT,
-        "agreement.version_returned",
-        data.reason,
-        now,
-        submitted_at=None,
-    )
-
-
-def sign_off_version(
-    session: Session, *, actor: Actor, key: str, number: int, data: SignOffCreate, now: datetime
-) -> VersionRead:
-    agreement = _visible(session, actor, key)
-    actor.require(
-        Permission.AGREEMENTS_SIGN_OFF,
-        rules.sign_off_unit(
-            agreement.kind, data.role, agreement.business_unit_id, agreement.consumer_business_unit_id
-        ),
-    )
-    version = _version(session, agreement, number)
-    rules.require_status(version.status, [VersionStatus.IN_REVIEW], operation="sign off")
-    versions = VersionRepository(session)
-    existing = {s.role.value: s.signed_by for s in versions.sign_offs([version.id])[version.id]}
-    rules.check_sign_off(
-        role=data.role, required=version.required_sign_offs, signer=actor.name, existing=existing
-    )
-    before = _Presenter(session, [agreement]).version(agreement, version)
-    versions.add_sign_off(
-        SignOff(
-            version_id=version.id,
-            role=data.role,
-            principal_id=actor.principal_id,
-            signed_by=actor.name,
-            signed_at=now,
-            comment=data.comment,
-        )
-    )
-    version.updated_at = now
-    session.flush()
-    read = _Presenter(session, [agreement]).version(agreement, version)
-    _record(
-        session,
-        actor,
-        agreement,
-        "agreement.version_signed_off",
-        f"{data.role.value} sign-off" + (f": {data.comment}" if data.comment else ""),
-        now,
-        before=before,
-        after=read,
-    )
-    return read
-
-
-def approve_version(
-    session: Session, *, actor: Actor, key: str, number: int, data: TransitionRequest, now: datetime
-) -> VersionRead:
-    agreement = _visible(session, actor, key)
-    actor.require(Permission.AGREEMENTS_APPROVE, agreement.business_unit_id)
-    version = _version(session, agreement, number)
-    rules.require_status(version.status, [VersionStatus.IN_REVIEW], operation="approve")
-    signed = [s.role.value for s in VersionRepository(session).sign_offs([version.id])[version.id]]
-    missing = rules.missing_sign_offs(version.required_sign_offs, signed)
-    if missing:
-        raise InvalidTransition(
-            "sign-offs-missing", f"{key} v{number} still needs sign-off by: {', '.join(missing)}"
-        )
-    rules.check_approver(approver=actor.name, author=version.created_by)
-    terms = _Presenter(session, [agreement]).version(agreement, version).terms
-    return _transition(
-        session,
-        actor,
-        agreement,
-        version,
-        VersionStatus.APPROVED,
-        "agreement.version_approved",
-        data.reason,
-        now,
-        approved_at=now,
-        approved_by=actor.name,
-        terms_hash=rules.terms_hash(terms.model_dump(mode="json")),
-    )
-
-
-def activate_version(
-    session: Session,
-    *,
-    actor: Actor,
-    key: str,
-    number: int,
-    data: ActivationRequest,
-    supersede: bool,
-    now: datetime,
-) -> VersionRead:
-    """Put an approved version into effect. With ``supersede`` the currently active version
-    ends when this one takes effect; without it, activation is refused while one is active."""
-    agreement = _visible(session, actor, key)
-    actor.require(Permission.AGREEMENTS_APPROVE, agreement.business_unit_id)
-    version = _version(session, agreement, number)
-    rules.require_status(version.status, [VersionStatus.APPROVED], operation="activate")
-    assert version.approved_at is not None
-    effective_from = data.effective_from or now
-    rules.check_activation(
-        approved_at=version.approved_at,
-        effective_from=effective_from,
-        term_end=version.term_end,
-        now=now,
-    )
-    if agreement.master_id is not None and not VersionRepository(session).in_status(
-        agreement.master_id, [VersionStatus.ACTIVE]
-    ):
-        raise InvalidTransition(
-            "master-not-active", "a schedule takes effect only while its master agreement is active"
-        )
-    versions = VersionRepository(session)
-    current = versions.in_status(agreement.id, [VersionStatus.ACTIVE])
-    if current and not supersede:
-        raise InvalidTransition(
-            "already-active",
-            f"{key} v{current[0].number} is active: supersede it instead of activating alongside",
-        )
-    if supersede and not current:
-        raise InvalidTransition("nothing-to-supersede", f"{key} has no active version to supersede")
-    if current:
-        old = current[0]
-        if old.number > version.number:
-            raise InvalidTransition(
-                "supersede-with-older",
-                f"v{old.number} is newer than v{version.number}: a version cannot be replaced by "
-                "an older one",
-            )
-        if old.effective_from is not None and effective_from < old.effective_from:
-            raise RuleViolation(
-                "supersede-before-start",
-                f"v{old.number} only took effect at {old.effective_from.isoformat()}",
-                field="effective_from",
-            )
-        old_before = _Presenter(session, [agreement]).version(agreement, old)
-        old.status = VersionStatus.SUPERSEDED
-        old.ended_at = effective_from
-        old.updated_at = now
-        session.flush()
-        _record(
-            session,
-            actor,
-            agreement,
-            "agreement.version_superseded",
-            data.reason,
-            now,
-            before=old_before,
-            after=_Presenter(session, [agreement]).version(agreement, old),
-        )
-    # Older approved versions that never took effect can no longer do so.
-    for stale in versions.in_status(agreement.id, [VersionStatus.APPROVED]):
-        if stale.number < version.number:
-            stale.status = VersionStatus.SUPERSEDED
-            stale.updated_at = now
-    return _transition(
-        session,
-        actor,
-        agreement,
-        version,
-        VersionStatus.ACTIVE,
-        "agreement.version_activated",
-        data.reason,
-        now,
-        effective_from=effective_from,
-    )
-
-
-# ============================================================================= support links
-
-
-def get_support(session: Session, *, actor: Actor, key: str) -> AgreementSupport:
-    agreement = _visible(session, actor, key)
-    return _present_support(session, actor, agreement)
-
-
-def add_support_link(
-    session: Session, *, actor: Actor, key: str, data: SupportLinkCreate, now: datetime
-) -> AgreementSupport:
-    supported = _visible(session, actor, key)
-    actor.require(WRITE, supported.business_unit_id)
-    supporting = AgreementRepository(session).by_key(data.supporting)
-    if supporting is None or not _readable(actor, supporting):
-        raise InvalidInput.field("supporting", f"no agreement {data.supporting}")
-    service = catalogue_service.services_by_slugs(
-        session, actor=actor, slugs=[data.service], field="service"
-    )[0]
-    versions = VersionRepository(session)
-    active = versions.active_of([supporting.id]).get(supporting.id)
-    supporting_covers = (
-        active is not None and service.id in versions.service_ids([active.id])[active.id]
-    )
-    live = [
-        v for v in versions.of_agreements([supported.id]) if v.status not in rules.ENDED_STATUSES
-    ]
-    covered = versions.service_ids([v.id for v in live])
-    # An SLA for mobile banking is underpinned by the platform OLA for identity when mobile
-    # banking depends on identity: what it covers, and everything that relies on, counts.
-    relied_on = catalogue_service.dependency_closure(
-        session, (s for ids in covered.values() for s in ids)
-    )
-    rules.check_support_link(
-        supported_key=supported.key,
-        supported_kind=supported.kind,
-        supporting_key=supporting.key,
-        supporting_kind=supporting.kind,
-        supporting_is_active=active is not None,
-        supporting_covers_service=supporting_covers,
-        supported_relies_on_service=service.id in relied_on,
-        service=service.slug,
-    )
-    links = SupportLinkRepository(session)
-    if links.find_live(supported.id, supporting.id, service.id) is not None:
-        raise InvalidTransition(
-            "support-exists", f"{supporting.key} already underpins {key} for {service.slug}"
-        )
-    before = _present_support(session, actor, supported)
-    links.add(
-        SupportLink(
-            supported_id=supported.id,
-            supporting_id=supporting.id,
-            service_id=service.id,
-            created_at=now,
-            created_by=actor.name,
-        )
-    )
-    read = _present_support(session, actor, supported)
-    _record(
-        session,
-        actor,
-        supported,
-        "agreement.support_linked",
-        data.reason,
-        now,
-        before=before.supported_by,
-        after=read.supported_by,
-    )
-    return read
-
-
-def remove_support_link(
-    session: Session, *, actor: Actor, key: str, link_id: int, reason: str, now: datetime
-) -> AgreementSupport:
-    supported = _visible(session, actor, key)
-    actor.require(WRITE, supported.business_unit_id)
-    links = SupportLinkRepository(session)
-    link = links.get(link_id)
-    if link is None or link.deleted_at is not None or link.supported_id != supported.id:
-        raise NotFound(f"{key} has no support link {link_id}")
-    before = _present_support(session, actor, supported)
-    link.deleted_at = now
-    session.flush()
-    read = _present_support(session, actor, supported)
-    _record(
-        session,
-        actor,
-        supported,
-        "agreement.support_unlinked",
-        reason,
-        now,
-        before=before.supported_by,
-        after=read.supported_by,
-    )
-    return read
-
-
-# ============================================================================= internals
-
-
-def _visible(session: Session, actor: Actor, key: str) -> Agreement:
+def visible_agreement(session: Session, actor: Actor, key: str) -> Agreement:
     """The agreement if the actor may read it; otherwise exactly the "does not exist" answer."""
     agreement = AgreementRepository(session).by_key(key)
-    if agreement is None or not _readable(actor, agreement):
+    if agreement is None or not readable(actor, agreement):
         raise NotFound(f"no agreement {key}")
     return agreement
 
 
-def _readable(actor: Actor, agreement: Agreement) -> bool:
+def readable(actor: Actor, agreement: Agreement) -> bool:
     units = rules.reading_units(
         agreement.kind, agreement.business_unit_id, agreement.consumer_business_unit_id
     )
     return any(actor.can(READ, unit) for unit in units)
 
 
-def _version(session: Session, agreement: Agreement, number: int) -> AgreementVersion:
+def version_of(session: Session, agreement: Agreement, number: int) -> AgreementVersion:
     version = VersionRepository(session).number(agreement.id, number)
     if version is None:
         raise NotFound(f"{agreement.key} has no version {number}")
     return version
 
 
-def _transition(
-    session: Session,
-    actor: Actor,
-    agreement: Agreement,
-    version: AgreementVersion,
-    status: VersionStatus,
-    action: str,
-    reason: str,
-    now: datetime,
-    **changes: Any,
-) -> VersionRead:
-    before = _Presenter(session, [agreement]).version(agreement, version)
-    version.status = status
-    for name, value in changes.items():
-        setattr(version, name, value)
-    version.updated_at = now
-    agreement.updated_at = now
-    session.flush()
-    read = _Presenter(session, [agreement]).version(agreement, version)
-    _record(session, actor, agreement, action, reason, now, before=before, after=read)
-    return read
-
-
-def _record(
+def record_change(
     session: Session,
     actor: Actor,
     agreement: Agreement,
@@ -897,7 +486,7 @@ def _resolve_master(
     if data.master is None:
         raise InvalidInput.field("master", "a schedule needs its master agreement")
     master = AgreementRepository(session).by_key(data.master)
-    if master is None or not _readable(actor, master):
+    if master is None or not readable(actor, master):
         raise InvalidInput.field("master", f"no agreement {data.master}")
     same_parties = all(getattr(master, column) == value for column, value in parties.items())
     if (
@@ -945,9 +534,9 @@ def _write_terms(
         if slugs
         else []
     )
-    _check_services_coverable(session, agreement, services, field=f"{prefix}services")
+    check_services_coverable(session, agreement, services, field=f"{prefix}services")
     requested = [r.value for r in validated.requested_sign_offs or []]
-    required = _required_sign_offs(session, services, requested)
+    required = required_sign_offs_for(session, services, requested)
     for name in _PLAIN_TERMS:
         setattr(version, name, getattr(validated, name))
     version.requested_sign_offs = requested
@@ -955,7 +544,7 @@ def _write_terms(
     return services
 
 
-def _check_services_coverable(
+def check_services_coverable(
     session: Session, agreement: Agreement, services: Sequence[Service], *, field: str
 ) -> None:
     for position, service in enumerate(services):
@@ -974,7 +563,7 @@ def _check_services_coverable(
             )
 
 
-def _required_sign_offs(
+def required_sign_offs_for(
     session: Session, services: Sequence[Service], requested: Sequence[str]
 ) -> list[str]:
     tiers = catalogue_service.tiers_by_level(session)
@@ -983,19 +572,19 @@ def _required_sign_offs(
     )
 
 
-def _covered_services(session: Session, version: AgreementVersion) -> list[Service]:
+def covered_services(session: Session, version: AgreementVersion) -> list[Service]:
     ids = VersionRepository(session).service_ids([version.id])[version.id]
     return list(catalogue_service.services_by_ids(session, ids).values())
 
 
-def _region_requiring_residency(session: Session, agreement: Agreement) -> str | None:
+def region_requiring_residency(session: Session, agreement: Agreement) -> str | None:
     if agreement.region_id is None:
         return None
     region = catalogue_service.region_by_id(session, agreement.region_id)
     return region.jurisdiction if region.data_residency else None
 
 
-def _refuse_if_supporting_active(session: Session, agreement: Agreement, *, operation: str) -> None:
+def refuse_if_supporting_active(session: Session, agreement: Agreement, *, operation: str) -> None:
     links = SupportLinkRepository(session).supporting(agreement.id)
     if not links:
         return
@@ -1039,41 +628,8 @@ def _resolve_filter(
     return criteria
 
 
-def _present_support(session: Session, actor: Actor, agreement: Agreement) -> AgreementSupport:
-    links = SupportLinkRepository(session)
-    supported_by, supports = links.supported_by(agreement.id), links.supporting(agreement.id)
-    all_links = supported_by + supports
-    others = AgreementRepository(session).by_ids(
-        {link.supporting_id for link in all_links} | {link.supported_id for link in all_links}
-    )
-    services = catalogue_service.services_by_ids(session, {link.service_id for link in all_links})
-
-    def read(link: SupportLink) -> SupportLinkRead:
-        supporting = others[link.supporting_id]
-        return SupportLinkRead(
-            id=link.id,
-            supported=others[link.supported_id].key,
-            supporting=supporting.key,
-            supporting_kind=supporting.kind,
-            service=services[link.service_id].slug,
-            created_at=link.created_at,
-            created_by=link.created_by,
-        )
-
-    def visible(link: SupportLink) -> bool:
-        return _readable(actor, others[link.supporting_id]) and _readable(
-            actor, others[link.supported_id]
-        )
-
-    return AgreementSupport(
-        agreement=agreement.key,
-        supported_by=[read(link) for link in supported_by if visible(link)],
-        supports=[read(link) for link in supports if visible(link)],
-    )
-
-
 @dataclass
-class _Presenter:
+class Presenter:
     """Turns agreement rows into read schemas with every reference resolved in a few batched
     queries (units, customers, vendors, regions, masters, versions, services, sign-offs)."""
 

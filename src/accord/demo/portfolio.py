@@ -16,7 +16,11 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import service as agreements_service
 from accord.agreements.enums import AgreementKind, Structure, VersionStatus
-from accord.agreements.schemas import AgreementFilter, AgreementRead
+from accord.agreements.schemas import (
+    AgreementFilter,
+    AgreementRead,
+)
+from accord.agreements.support import service as support_service
 from accord.catalogue import service as catalogue_service
 from accord.catalogue.enums import Lifecycle
 from accord.catalogue.schemas import ServiceFilter
@@ -110,7 +114,7 @@ def summarise(session: Session) -> str:
         agreements_service.get_agreement(session, actor=_READER, key=i.key) for i in items
     ]
     links = sum(
-        len(agreements_service.get_support(session, actor=_READER, key=a.key).supported_by)
+        len(support_service.get_support(session, actor=_READER, key=a.key).supported_by)
         for a in agreements
     )
     lifecycles = Counter(s.lifecycle for s in services)

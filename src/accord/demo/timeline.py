@@ -23,18 +23,20 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import rules as agreement_rules
 from accord.agreements import service as agreements_service
+from accord.agreements.approvals import service as approvals_service
 from accord.agreements.enums import AgreementKind, SignOffRole, Structure
 from accord.agreements.schemas import (
     ActivationRequest,
     AgreementCreate,
     SignOffCreate,
-    SupportLinkCreate,
     TermFields,
     Terms,
     TransitionRequest,
     VersionCreate,
     VersionUpdate,
 )
+from accord.agreements.support import service as support_service
+from accord.agreements.support.schemas import SupportLinkCreate
 from accord.catalogue import service as catalogue_service
 from accord.catalogue.enums import Criticality, DependencyKind, Lifecycle
 from accord.catalogue.schemas import (
@@ -463,7 +465,7 @@ class Timeline:
             raise DemoScriptError(f"{handle} v{number}: approval before its sign-offs")
 
         def submit_step() -> None:
-            read = agreements_service.submit_version(
+            read = approvals_service.submit_version(
                 self.session,
                 actor=self.actor(staff.editor),
                 key=self.keys[handle],
@@ -495,7 +497,7 @@ class Timeline:
             self.schedule(
                 approve,
                 15,
-                lambda: agreements_service.approve_version(
+                lambda: approvals_service.approve_version(
                     self.session,
                     actor=self.actor(staff.approvers[0]),
                     key=self.keys[handle],
@@ -508,7 +510,7 @@ class Timeline:
     def _sign_step(
         self, handle: str, number: int, signer: str, role: SignOffRole, comment: str
     ) -> Callable[[], object]:
-        return lambda: agreements_service.sign_off_version(
+        return lambda: approvals_service.sign_off_version(
             self.session,
             actor=self.actor(signer),
             key=self.keys[handle],
@@ -533,7 +535,7 @@ class Timeline:
         self.schedule(
             day,
             16,
-            lambda: agreements_service.return_version(
+            lambda: approvals_service.return_version(
                 self.session,
                 actor=self.actor(by),
                 key=self.keys[handle],
@@ -550,7 +552,7 @@ class Timeline:
         self.schedule(
             day,
             9,
-            lambda: agreements_service.activate_version(
+            lambda: approvals_service.activate_version(
                 self.session,
                 actor=self.actor(by),
                 key=self.keys[handle],
@@ -566,7 +568,7 @@ class Timeline:
         self.schedule(
             day,
             11,
-            lambda: agreements_service.sunset_agreement(
+            lambda: approvals_service.sunset_agreement(
                 self.session,
                 actor=self.actor(by),
                 key=self.keys[handle],
@@ -580,7 +582,7 @@ class Timeline:
         self.schedule(
             day,
             12,
-            lambda: agreements_service.add_support_link(
+            lambda: support_service.add_support_link(
                 self.session,
                 actor=self.actor(by),
                 key=self.keys[supported],
@@ -598,13 +600,13 @@ class Timeline:
 
         def remove() -> None:
             key = self.keys[supported]
-            support = agreements_service.get_support(self.session, actor=self.actor(by), key=key)
+            support = support_service.get_support(self.session, actor=self.actor(by), key=key)
             link = next(
                 link
                 for link in support.supported_by
                 if link.supporting == self.keys[supporting] and link.service == service
             )
-            agreements_service.remove_support_link(
+            support_service.remove_support_link(
                 self.session,
                 actor=self.actor(by),
                 key=key,
@@ -619,7 +621,7 @@ class Timeline:
         """The nightly `agreements.expire` job, on a night when ``expect`` ran out."""
 
         def run() -> None:
-            expired = agreements_service.expire_due_versions(
+            expired = approvals_service.expire_due_versions(
                 self.session, actor=self.actor(WORKER), now=self.tick()
             )
             wanted = sorted(f"{self.keys[h]}/v{n}" for h, n in expect)

@@ -421,7 +421,12 @@ def upgrade() -> None:
         "ix_agreement_business_unit_id_id", "agreement", ["business_unit_id", "id"], unique=False
     )
     op.create_index("ix_agreement_customer_id_id", "agreement", ["customer_id", "id"], unique=False)
-    op.create_index("ix_agreement_consumer_business_unit_id_id", "agreement", ["consumer_business_unit_id", "id"], unique=False)
+    op.create_index(
+        "ix_agreement_consumer_business_unit_id_id",
+        "agreement",
+        ["consumer_business_unit_id", "id"],
+        unique=False,
+    )
     op.create_index("ix_agreement_kind_id", "agreement", ["kind", "id"], unique=False)
     op.create_index(op.f("ix_agreement_master_id"), "agreement", ["master_id"], unique=False)
     op.create_index("ix_agreement_region_id_id", "agreement", ["region_id", "id"], unique=False)
