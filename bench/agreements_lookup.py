@@ -315,7 +315,11 @@ def load(conninfo: str, shape: Shape, seed: int) -> Dataset:
         # application, but a bulk load writes history. Disabled for this COPY only, inside the
         # transaction (foreign keys stay checked).
         cur.execute("ALTER TABLE version_service DISABLE TRIGGER version_service_frozen")
-        timed_copy("version_service", ("version_id", "service_id"), version_service_rows(plans))
+        timed_copy(
+            "version_service",
+            ("version_id", "agreement_id", "service_id"),
+            version_service_rows(plans),
+        )
         cur.execute("ALTER TABLE version_service ENABLE TRIGGER version_service_frozen")
 
         last_numbers = dict.fromkeys(AgreementKind, 0)
@@ -586,7 +590,7 @@ def version_rows(rng: random.Random, plans: Iterable[AgreementPlan]) -> Iterator
             )
 
 
-def version_service_rows(plans: Iterable[AgreementPlan]) -> Iterator[tuple[int, int]]:
+def version_service_rows(plans: Iterable[AgreementPlan]) -> Iterator[tuple[int, int, int]]:
     """Later versions cover the agreement's services; the first one often covered fewer."""
     for plan in plans:
         for number in range(1, VERSIONS_PER_AGREEMENT + 1):
@@ -594,7 +598,7 @@ def version_service_rows(plans: Iterable[AgreementPlan]) -> Iterator[tuple[int, 
                 plan.services[: max(1, len(plan.services) - 1)] if number == 1 else plan.services
             )
             for service_id in covered:
-                yield version_id(plan.id, number), service_id
+                yield version_id(plan.id, number), plan.id, service_id
 
 
 # ============================================================================= principals

@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -113,6 +114,8 @@ class AgreementVersion(HasId, Timestamped, Base):
     __tablename__ = "agreement_version"
     __table_args__ = (
         UniqueConstraint("agreement_id", "number"),
+        # Lets version_service carry agreement_id under a foreign key that keeps it true.
+        UniqueConstraint("id", "agreement_id"),
         Index("ix_agreement_version_status_agreement_id", "status", "agreement_id"),
         Index("ix_agreement_version_agreement_id_status", "agreement_id", "status"),
         CheckConstraint("(fee_amount IS NULL) = (fee_currency IS NULL)", name="fee_has_currency"),
@@ -161,17 +164,25 @@ class AgreementVersion(HasId, Timestamped, Base):
 
 
 class VersionService(Base):
-    """A service covered by a version."""
+    """A service covered by a version.
+
+    ``agreement_id`` repeats the version's agreement (the composite foreign key keeps it equal)
+    so that "agreements covering this service" is one index range scan, not a walk through
+    every version.
+    """
 
     __tablename__ = "version_service"
     __table_args__ = (
-        Index("ix_version_service_service_id_version_id", "service_id", "version_id"),
+        ForeignKeyConstraint(
+            ["version_id", "agreement_id"],
+            ["agreement_version.id", "agreement_version.agreement_id"],
+        ),
+        Index("ix_version_service_service_id_agreement_id", "service_id", "agreement_id"),
     )
 
-    version_id: Mapped[int] = mapped_column(
-        Identifier, ForeignKey("agreement_version.id"), primary_key=True
-    )
+    version_id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     service_id: Mapped[int] = mapped_column(Identifier, ForeignKey("service.id"), primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(Identifier)
 
 
 class SignOff(HasId, Base):

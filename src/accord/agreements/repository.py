@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy import Row, and_, delete, exists, insert, or_, select, update
 
 from accord.agreements.enums import AgreementKind, VersionStatus
 from accord.agreements.models import (
@@ -16,6 +16,10 @@ from accord.agreements.models import (
     VersionService,
 )
 from accord.db.repository import Repository
+
+Instant = datetime | None
+VersionSummaryRow = Row[int, int, VersionStatus, Instant, Instant, Instant]
+"""(agreement_id, number, status, approved_at, effective_from, ended_at)"""
 
 
 class AgreementRepository(Repository[Agreement]):
@@ -88,15 +92,15 @@ class AgreementRepository(Repository[Agreement]):
                 )
             )
         if service_id is not None:
-            stmt = stmt.where(
-                select(VersionService.version_id)
-                .join(AgreementVersion, AgreementVersion.id == VersionService.version_id)
-                .where(
-                    VersionService.service_id == service_id,
-                    AgreementVersion.agreement_id == Agreement.id,
-                )
-                .exists()
+            # A join on the distinct covering agreements reads one index range; an EXISTS per
+            # agreement would walk the agreements in key order until the page is full.
+            covering = (
+                select(VersionService.agreement_id)
+                .where(VersionService.service_id == service_id)
+                .distinct()
+                .subquery()
             )
+            stmt = stmt.join(covering, covering.c.agreement_id == Agreement.id)
         if after is not None:
             stmt = stmt.where(Agreement.id > after)
         return list(self.session.scalars(stmt.order_by(Agreement.id).limit(limit)))
@@ -129,6 +133,43 @@ class VersionRepository(Repository[AgreementVersion]):
             self.session.scalars(
                 select(AgreementVersion)
                 .where(AgreementVersion.agreement_id.in_(wanted))
+                .order_by(AgreementVersion.agreement_id, AgreementVersion.number)
+            )
+        )
+
+    def summaries_of(self, agreement_ids: Iterable[int]) -> list[VersionSummaryRow]:
+        """Number, status and dates of every version, as plain rows (lists need no terms)."""
+        wanted = list(set(agreement_ids))
+        if not wanted:
+            return []
+        return list(
+            self.session.execute(
+                select(
+                    AgreementVersion.agreement_id,
+                    AgreementVersion.number,
+                    AgreementVersion.status,
+                    AgreementVersion.approved_at,
+                    AgreementVersion.effective_from,
+                    AgreementVersion.ended_at,
+                )
+                .where(AgreementVersion.agreement_id.in_(wanted))
+                .order_by(AgreementVersion.agreement_id, AgreementVersion.number)
+            )
+        )
+
+    def of_agreements_in(
+        self, agreement_ids: Iterable[int], statuses: Iterable[VersionStatus]
+    ) -> list[AgreementVersion]:
+        wanted = list(set(agreement_ids))
+        if not wanted:
+            return []
+        return list(
+            self.session.scalars(
+                select(AgreementVersion)
+                .where(
+                    AgreementVersion.agreement_id.in_(wanted),
+                    AgreementVersion.status.in_(list(statuses)),
+                )
                 .order_by(AgreementVersion.agreement_id, AgreementVersion.number)
             )
         )
@@ -202,12 +243,19 @@ class VersionRepository(Repository[AgreementVersion]):
             result[version_id].append(service_id)
         return result
 
-    def set_services(self, version_id: int, service_ids: list[int]) -> None:
-        self.session.execute(delete(VersionService).where(VersionService.version_id == version_id))
+    def set_services(self, version: AgreementVersion, service_ids: list[int]) -> None:
+        self.session.execute(delete(VersionService).where(VersionService.version_id == version.id))
         if service_ids:
             self.session.execute(
                 insert(VersionService),
-                [{"version_id": version_id, "service_id": s} for s in service_ids],
+                [
+                    {
+                        "version_id": version.id,
+                        "agreement_id": version.agreement_id,
+                        "service_id": s,
+                    }
+                    for s in service_ids
+                ],
             )
 
     # ---- sign-offs

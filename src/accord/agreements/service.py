@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -164,7 +165,7 @@ def get_external(session: Session, *, actor: Actor, key: str) -> ExternalAgreeme
     if agreement is None or not visible:
         raise NotFound(f"no agreement {key}")
     presenter = Presenter(session, [agreement])
-    if not presenter.external_versions(agreement):  # only drafts so far: nothing to show yet
+    if not presenter.has_external_view(agreement):  # only drafts so far: nothing to show yet
         raise NotFound(f"no agreement {key}")
     return presenter.external(agreement)
 
@@ -215,7 +216,7 @@ def create_agreement(
         field="terms",
     )
     VersionRepository(session).add(version)
-    VersionRepository(session).set_services(version.id, [s.id for s in services])
+    VersionRepository(session).set_services(version, [s.id for s in services])
     read = Presenter(session, [agreement]).agreement(agreement)
     record_change(
         session,
@@ -320,7 +321,7 @@ def create_version(
         field="terms",
     )
     versions.add(version)
-    versions.set_services(version.id, [s.id for s in chosen])
+    versions.set_services(version, [s.id for s in chosen])
     agreement.updated_at = now
     read = Presenter(session, [agreement]).version(agreement, version)
     record_change(
@@ -362,7 +363,7 @@ def update_version(
             s.slug for s in catalogue_service.services_by_ids(session, ids).values()
         ]
     services = _write_terms(session, actor, agreement, version, {**current, **changes}, field="")
-    versions.set_services(version.id, [s.id for s in services])
+    versions.set_services(version, [s.id for s in services])
     version.updated_at = now
     agreement.updated_at = now
     session.flush()
@@ -630,76 +631,85 @@ def _resolve_filter(
 
 @dataclass
 class Presenter:
-    """Turns agreement rows into read schemas with every reference resolved in a few batched
-    queries (units, customers, vendors, regions, masters, versions, services, sign-offs)."""
+    """Turns agreement rows into read schemas. Each reference (units, customers, vendors,
+    regions, masters, version summaries) is loaded for all the agreements at once, and only when
+    a view needs it: presenting one version loads none of them."""
 
     session: Session
     agreements: Sequence[Agreement]
 
-    def __post_init__(self) -> None:
-        session, rows = self.session, self.agreements
-        self.units = identity_service.unit_codes(
-            session,
-            [a.business_unit_id for a in rows] + [a.consumer_business_unit_id for a in rows],
+    @cached_property
+    def units(self) -> dict[int, str]:
+        return identity_service.unit_codes(
+            self.session,
+            [a.business_unit_id for a in self.agreements]
+            + [a.consumer_business_unit_id for a in self.agreements],
         )
-        self.customers = {
-            i: c.code
-            for i, c in catalogue_service.customers_by_ids(
-                session, (a.customer_id for a in rows)
-            ).items()
-        }
-        self.vendors = catalogue_service.vendor_codes(session, (a.vendor_id for a in rows))
-        self.regions = catalogue_service.region_codes(session, (a.region_id for a in rows))
-        self.masters = AgreementRepository(session).keys(a.master_id for a in rows)
-        self.versions: dict[int, list[AgreementVersion]] = {}
-        for version in VersionRepository(session).of_agreements(a.id for a in rows):
-            self.versions.setdefault(version.agreement_id, []).append(version)
 
-    def _status(self, agreement: Agreement) -> tuple[VersionStatus, int | None, int]:
-        versions = self.versions[agreement.id]
-        statuses = {v.number: v.status for v in versions}
-        active = next((v.number for v in versions if v.status is VersionStatus.ACTIVE), None)
-        return rules.headline_status(statuses), active, max(statuses)
+    @cached_property
+    def customers(self) -> dict[int, str]:
+        return catalogue_service.customer_codes(
+            self.session, (a.customer_id for a in self.agreements)
+        )
 
-    def list_items(self) -> list[AgreementListItem]:
-        items = []
-        for a in self.agreements:
-            status, active, latest = self._status(a)
-            items.append(
-                AgreementListItem(
-                    key=a.key,
-                    kind=a.kind,
-                    structure=a.structure,
-                    title=a.title,
-                    business_unit=self.units[a.business_unit_id],
-                    customer=self.customers.get(a.customer_id) if a.customer_id else None,
-                    consumer_business_unit=self.units.get(a.consumer_business_unit_id)
-                    if a.consumer_business_unit_id
-                    else None,
-                    vendor=self.vendors.get(a.vendor_id) if a.vendor_id else None,
-                    region=self.regions.get(a.region_id) if a.region_id else None,
+    @cached_property
+    def vendors(self) -> dict[int, str]:
+        return catalogue_service.vendor_codes(self.session, (a.vendor_id for a in self.agreements))
+
+    @cached_property
+    def regions(self) -> dict[int, str]:
+        return catalogue_service.region_codes(self.session, (a.region_id for a in self.agreements))
+
+    @cached_property
+    def masters(self) -> dict[int, str]:
+        return AgreementRepository(self.session).keys(a.master_id for a in self.agreements)
+
+    @cached_property
+    def summaries(self) -> dict[int, list[VersionSummary]]:
+        by_agreement: dict[int, list[VersionSummary]] = {a.id: [] for a in self.agreements}
+        rows = VersionRepository(self.session).summaries_of(a.id for a in self.agreements)
+        for agreement_id, number, status, approved_at, effective_from, ended_at in rows:
+            by_agreement[agreement_id].append(
+                VersionSummary(
+                    number=number,
                     status=status,
-                    active_version=active,
-                    latest_version=latest,
+                    approved_at=approved_at,
+                    effective_from=effective_from,
+                    ended_at=ended_at,
                 )
             )
-        return items
+        return by_agreement
+
+    def list_items(self) -> list[AgreementListItem]:
+        return [self._list_item(a) for a in self.agreements]
+
+    def _list_item(self, a: Agreement) -> AgreementListItem:
+        versions = self.summaries[a.id]
+        statuses = {v.number: v.status for v in versions}
+        return AgreementListItem(
+            key=a.key,
+            kind=a.kind,
+            structure=a.structure,
+            title=a.title,
+            business_unit=self.units[a.business_unit_id],
+            customer=self.customers.get(a.customer_id) if a.customer_id else None,
+            consumer_business_unit=self.units.get(a.consumer_business_unit_id)
+            if a.consumer_business_unit_id
+            else None,
+            vendor=self.vendors.get(a.vendor_id) if a.vendor_id else None,
+            region=self.regions.get(a.region_id) if a.region_id else None,
+            status=rules.headline_status(statuses),
+            active_version=next(
+                (v.number for v in versions if v.status is VersionStatus.ACTIVE), None
+            ),
+            latest_version=max(statuses),
+        )
 
     def agreement(self, a: Agreement) -> AgreementRead:
-        item = self.list_items()[self.agreements.index(a)]
         return AgreementRead(
-            **item.model_dump(),
+            **self._list_item(a).model_dump(),
             master=self.masters.get(a.master_id) if a.master_id else None,
-            versions=[
-                VersionSummary(
-                    number=v.number,
-                    status=v.status,
-                    approved_at=v.approved_at,
-                    effective_from=v.effective_from,
-                    ended_at=v.ended_at,
-                )
-                for v in self.versions[a.id]
-            ],
+            versions=self.summaries[a.id],
             created_at=a.created_at,
             created_by=a.created_by,
             updated_at=a.updated_at,
@@ -743,14 +753,23 @@ class Presenter:
             terms_hash=v.terms_hash,
         )
 
-    def external_versions(self, a: Agreement) -> list[AgreementVersion]:
+    @cached_property
+    def _external_versions(self) -> dict[int, list[AgreementVersion]]:
         """The versions a customer may see: approved or later (drafts are internal)."""
-        return [v for v in self.versions[a.id] if v.status in rules.APPROVED_OR_LATER]
+        by_agreement: dict[int, list[AgreementVersion]] = {a.id: [] for a in self.agreements}
+        for v in VersionRepository(self.session).of_agreements_in(
+            (a.id for a in self.agreements), rules.APPROVED_OR_LATER
+        ):
+            by_agreement[v.agreement_id].append(v)
+        return by_agreement
+
+    def has_external_view(self, a: Agreement) -> bool:
+        return bool(self._external_versions[a.id])
 
     def external(self, a: Agreement) -> ExternalAgreementRead:
         """The customer-facing view; ``a`` must have at least one approved version. Its status
         is computed from those versions only, so a draft under negotiation does not leak."""
-        versions = self.external_versions(a)
+        versions = self._external_versions[a.id]
         return ExternalAgreementRead(
             key=a.key,
             title=a.title,

@@ -381,6 +381,10 @@ def customers_of_contact(session: Session, actor: Actor) -> set[int]:
     return CustomerRepository(session).customer_ids_of_contact(actor.principal_id)
 
 
+def customer_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    return {i: c.code for i, c in CustomerRepository(session).by_ids(i for i in ids if i).items()}
+
+
 def customers_by_ids(session: Session, ids: Iterable[int | None]) -> dict[int, Customer]:
     return CustomerRepository(session).by_ids(i for i in ids if i)
 

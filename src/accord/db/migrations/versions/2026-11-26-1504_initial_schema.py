@@ -614,6 +614,9 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "agreement_id", "number", name=op.f("uq_agreement_version_agreement_id_number")
         ),
+        sa.UniqueConstraint(
+            "id", "agreement_id", name=op.f("uq_agreement_version_id_agreement_id")
+        ),
     )
     op.create_index(
         "ix_agreement_version_agreement_id_status",
@@ -714,20 +717,23 @@ def upgrade() -> None:
         sa.Column(
             "service_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
+        sa.Column(
+            "agreement_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["service_id"], ["service.id"], name=op.f("fk_version_service_service_id_service")
         ),
         sa.ForeignKeyConstraint(
-            ["version_id"],
-            ["agreement_version.id"],
+            ["version_id", "agreement_id"],
+            ["agreement_version.id", "agreement_version.agreement_id"],
             name=op.f("fk_version_service_version_id_agreement_version"),
         ),
         sa.PrimaryKeyConstraint("version_id", "service_id", name=op.f("pk_version_service")),
     )
     op.create_index(
-        "ix_version_service_service_id_version_id",
+        "ix_version_service_service_id_agreement_id",
         "version_service",
-        ["service_id", "version_id"],
+        ["service_id", "agreement_id"],
         unique=False,
     )
     _install_guards()
@@ -736,7 +742,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     _remove_guards()
-    op.drop_index("ix_version_service_service_id_version_id", table_name="version_service")
+    op.drop_index("ix_version_service_service_id_agreement_id", table_name="version_service")
     op.drop_table("version_service")
     op.drop_table("sign_off")
     op.drop_index(
