@@ -163,7 +163,7 @@ def region_by_id(session: Session, id_: int) -> Region:
 
 
 def region_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    return {i: r.code for i, r in RegionRepository(session).by_ids(i for i in ids if i).items()}
+    return RegionRepository(session).labels_by_ids(ids, "code")
 
 
 def _region(session: Session, code: str) -> Region:
@@ -382,7 +382,7 @@ def customers_of_contact(session: Session, actor: Actor) -> set[int]:
 
 
 def customer_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    return {i: c.code for i, c in CustomerRepository(session).by_ids(i for i in ids if i).items()}
+    return CustomerRepository(session).labels_by_ids(ids, "code")
 
 
 def customers_by_ids(session: Session, ids: Iterable[int | None]) -> dict[int, Customer]:
@@ -484,7 +484,7 @@ def vendor_id(session: Session, code: str, *, field: str) -> int:
 
 
 def vendor_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    return {i: v.code for i, v in VendorRepository(session).by_ids(i for i in ids if i).items()}
+    return VendorRepository(session).labels_by_ids(ids, "code")
 
 
 def _vendor(session: Session, code: str) -> Vendor:

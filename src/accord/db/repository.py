@@ -12,6 +12,9 @@ from accord.db.base import Base, SoftDeleted
 
 M = TypeVar("M", bound=Base)
 
+MAX_ID = 2**63 - 1
+"""Largest surrogate key (BIGINT); a larger id from a URL matches nothing rather than failing."""
+
 
 class Repository(Generic[M]):
     model: type[M]
@@ -20,6 +23,8 @@ class Repository(Generic[M]):
         self.session = session
 
     def get(self, id_: int) -> M | None:
+        if not 0 < id_ <= MAX_ID:
+            return None
         return self.session.get(self.model, id_)
 
     def add(self, obj: M) -> M:
@@ -40,8 +45,19 @@ class Repository(Generic[M]):
     def find_by(self, **criteria: Any) -> M | None:
         return self.session.scalars(self.live().filter_by(**criteria).limit(1)).first()
 
+    def labels_by_ids(self, ids: Iterable[int | None], column: str) -> dict[int, str]:
+        """id → one text column (a code, a name) for the given ids: what presenting rows that
+        refer to this table needs, without loading whole rows."""
+        wanted = {i for i in ids if i is not None and i <= MAX_ID}
+        if not wanted:
+            return {}
+        pk = self.model.__mapper__.primary_key[0]
+        label = getattr(self.model, column)
+        rows = self.session.execute(select(pk, label).where(pk.in_(wanted)))
+        return {row[0]: row[1] for row in rows}
+
     def by_ids(self, ids: Iterable[int]) -> dict[int, M]:
-        wanted = set(ids)
+        wanted = {i for i in ids if 0 < i <= MAX_ID}
         if not wanted:
             return {}
         pk = self.model.__mapper__.primary_key[0]

@@ -6,16 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from accord.db.repository import Repository
+from accord.db.repository import MAX_ID, Repository
 from accord.identity.models import ApiToken, BusinessUnit, Principal, RoleGrant
-
-_MAX_KEY = 2**63 - 1
-
-
-def _is_key(id_: int) -> bool:
-    """Whether ``id_`` can be a surrogate key at all: ids from a URL may be any integer, and one
-    outside BIGINT would make SQLite's driver raise instead of finding nothing."""
-    return 0 < id_ <= _MAX_KEY
 
 
 class BusinessUnitRepository(Repository[BusinessUnit]):
@@ -72,7 +64,7 @@ class PrincipalRepository(Repository[Principal]):
         return self.session.scalars(stmt).first()
 
     def grant(self, grant_id: int) -> RoleGrant | None:
-        return self.session.get(RoleGrant, grant_id) if _is_key(grant_id) else None
+        return self.session.get(RoleGrant, grant_id) if 0 < grant_id <= MAX_ID else None
 
     def add_grant(self, grant: RoleGrant) -> RoleGrant:
         self.session.add(grant)
@@ -86,9 +78,6 @@ class PrincipalRepository(Repository[Principal]):
 
 class TokenRepository(Repository[ApiToken]):
     model = ApiToken
-
-    def get(self, id_: int) -> ApiToken | None:
-        return super().get(id_) if _is_key(id_) else None
 
     def by_hash(self, token_hash: str) -> ApiToken | None:
         return self.session.scalars(

@@ -163,10 +163,7 @@ def update_business_unit(
 
 def unit_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     """Business unit id → code, for presenting rows that refer to units."""
-    return {
-        i: u.code
-        for i, u in BusinessUnitRepository(session).by_ids(i for i in ids if i is not None).items()
-    }
+    return BusinessUnitRepository(session).labels_by_ids(ids, "code")
 
 
 def unit_id(session: Session, code: str, *, field: str) -> int:
@@ -208,10 +205,7 @@ def find_principal(session: Session, name: str) -> Principal | None:
 
 
 def principal_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    return {
-        i: p.name
-        for i, p in PrincipalRepository(session).by_ids(i for i in ids if i is not None).items()
-    }
+    return PrincipalRepository(session).labels_by_ids(ids, "name")
 
 
 def create_principal(
