@@ -10,6 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -188,14 +189,14 @@ def next_link(page: str) -> str | None:
 def test_anonymous_visitors_are_sent_to_login(client: TestClient, path: str) -> None:
     response = client.get(path, follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == f"/login?next={path}"
+    assert response.headers["location"] == f"/login?{urlencode({'next': path})}"
 
 
 def test_an_invalid_session_cookie_is_sent_to_login(client: TestClient, world: World) -> None:
     client.cookies.set("accord_session", "acc_usr_not-a-real-token")
     response = client.get("/agreements", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=/agreements"
+    assert response.headers["location"] == "/login?next=%2Fagreements"
 
 
 # ---------------------------------------------------------------------------------- admin view

@@ -337,6 +337,8 @@ def test_patch_needs_a_current_etag_of_that_version(
     before = counts(session)
 
     assert_problem(client.patch(url, headers=callers.editor, json=change), 428)
+    wildcard = {**callers.editor, "If-Match": "*"}  # "any version" is no protection: refused
+    assert_problem(client.patch(url, headers=wildcard, json=change), 428)
     stale = {**callers.editor, "If-Match": f'"{key}/v1/r0"'}
     assert_problem(client.patch(url, headers=stale, json=change), 412)
     foreign = {**callers.editor, "If-Match": etag_of(client, callers.editor, other)}

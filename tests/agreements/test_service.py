@@ -1214,3 +1214,51 @@ def test_an_ola_is_read_by_its_consumer_and_signed_by_it_as_customer(
     assert [(s.role.value, s.signed_by) for s in signed.sign_offs] == [
         ("customer_owner", "plat-approver")
     ]
+
+
+# ============================================================================== portfolio
+
+
+def test_portfolio_summary_counts_headline_statuses_in_scope(
+    session: Session, world: World
+) -> None:
+    from tests.factories.identity import make_principal
+
+    active = create(session).key
+    make_active(session, active, now=at(1))
+    new_version(session, active, now=at(2))  # a draft renewal: still counted as active
+    create(session)  # a draft
+    create(session, kind=AgreementKind.UC)  # a draft UC
+    create(session, unit=world.other_unit, customer=world.other_customer, services=["billing"])
+    summary = agreements_service.summarise_portfolio(session, actor=AUTHOR)
+    counts = {(c.kind.value, c.status.value): c.count for c in summary.counts}
+    assert counts == {("sla", "active"): 1, ("sla", "draft"): 2, ("uc", "draft"): 1}
+    assert summary.total == 4
+    retail_viewer = make_principal(session, "retail-viewer", (Role.VIEWER, world.unit))
+    scoped = agreements_service.summarise_portfolio(session, actor=retail_viewer)
+    assert scoped.total == 3
+
+
+def test_ending_terms_lists_active_versions_ending_soonest_first(
+    session: Session, world: World
+) -> None:
+    late = create(session, terms={"term_end": date(2026, 9, 30)}).key
+    soon = create(session, terms={"term_end": date(2026, 3, 31)}).key
+    open_ended = create(session).key
+    draft_only = create(session, terms={"term_end": date(2026, 2, 28)}).key
+    for key in (late, soon, open_ended):
+        make_active(session, key, now=at(1))
+    ending = agreements_service.list_ending_terms(
+        session, actor=AUTHOR, by=date(2026, 12, 31), limit=10
+    )
+    assert [(e.agreement.key, e.term_end) for e in ending] == [
+        (soon, date(2026, 3, 31)),
+        (late, date(2026, 9, 30)),
+    ]
+    assert draft_only not in [e.agreement.key for e in ending]
+    assert (
+        agreements_service.list_ending_terms(session, actor=AUTHOR, by=date(2026, 6, 30), limit=10)[
+            0
+        ].agreement.key
+        == soon
+    )

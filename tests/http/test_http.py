@@ -101,3 +101,21 @@ def test_probes(client: TestClient, backend: str, fresh_databases: FreshDatabase
     response = TestClient(empty).get("/readyz")  # no lifespan: the probe itself must say why
     assert response.status_code == 503
     assert "accord db upgrade" in response.json()["detail"]
+
+
+def test_a_body_that_is_not_json_names_the_body(client: TestClient, token: str) -> None:
+    response = client.post(
+        "/api/v1/business-units",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        content=b'{"code": "ops", ',
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["body"]
+
+
+def test_portal_sign_in_returns_to_the_page_with_its_query(client: TestClient) -> None:
+    response = client.get("/agreements?status=active&kind=sla", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == (
+        "/login?next=%2Fagreements%3Fstatus%3Dactive%26kind%3Dsla"
+    )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from accord.agreements import service as agreements_service
@@ -33,6 +34,7 @@ def list_agreements(
     service: Annotated[str | None, typer.Option()] = None,
     business_unit: Annotated[str | None, typer.Option("--unit")] = None,
     region: Annotated[str | None, typer.Option()] = None,
+    vendor: Annotated[str | None, typer.Option()] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 100,
 ) -> None:
     database = CommandDatabase.of(ctx.obj)
@@ -43,6 +45,7 @@ def list_agreements(
         service=service,
         business_unit=business_unit,
         region=region,
+        vendor=vendor,
     )
     with database.unit_of_work(write=False) as session:
         rows, more = agreements_service.list_agreements(
@@ -57,7 +60,7 @@ def list_agreements(
         table.add_row(
             a.key,
             a.kind.value.upper(),
-            a.title,
+            escape(a.title),
             a.business_unit,
             a.customer or a.consumer_business_unit or a.vendor or "",
             a.status.value,
@@ -82,7 +85,7 @@ def show(ctx: typer.Context, key: str) -> None:
             session, actor=identity_service.local_operator(), key=key, number=number
         )
     console.print(
-        f"[bold]{agreement.key}[/bold] {agreement.title} ({agreement.kind.value.upper()}, "
+        f"[bold]{agreement.key}[/bold] {escape(agreement.title)} ({agreement.kind.value.upper()}, "
         f"{agreement.structure.value}) — {agreement.status.value}"
     )
     parties = agreement.customer or agreement.consumer_business_unit or agreement.vendor
@@ -113,7 +116,7 @@ def show(ctx: typer.Context, key: str) -> None:
 
 @app.command("expire-due")
 def expire_due(ctx: typer.Context) -> None:
-    """Mark active versions whose term has ended as expired (idempotent; the worker's job)."""
+    """Mark active versions whose term has ended as expired. Idempotent: run it daily (cron)."""
     database = CommandDatabase.of(ctx.obj)
     with database.unit_of_work() as session:
         expired = approvals_service.expire_due_versions(

@@ -5,6 +5,7 @@ view. Lifecycle transitions are in `agreements.approvals.endpoints`, support lin
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
@@ -17,7 +18,9 @@ from accord.agreements.schemas import (
     AgreementListItem,
     AgreementRead,
     AgreementUpdate,
+    EndingTerm,
     ExternalAgreementRead,
+    PortfolioSummary,
     VersionCreate,
     VersionRead,
     VersionUpdate,
@@ -26,7 +29,7 @@ from accord.http.deps import PageDep, SessionDep
 from accord.http.problems import problem_responses
 from accord.identity.deps import require
 from accord.identity.rules import Actor, Permission
-from accord.kit.pagination import Page, encode_cursor
+from accord.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, encode_cursor
 from accord.kit.time import utc_now
 from accord.kit.types import Reason
 
@@ -50,8 +53,11 @@ def version_etag(version: VersionRead) -> str:
 
 
 def expected_revision(if_match: str | None, key: str, number: int) -> int | None:
-    """The revision an If-Match header names; an ETag of another version never matches."""
-    if if_match is None:
+    """The revision an If-Match header names; an ETag of another version never matches.
+
+    ``*`` counts as no precondition (428): a draft is changed only against the revision read.
+    """
+    if if_match is None or if_match.strip() == "*":
         return None
     match = _ETAG.match(if_match.strip())
     if match is None or match.group(1) != key or int(match.group(2)) != number:
@@ -92,6 +98,29 @@ def create_agreement(
     agreement = agreements_service.create_agreement(session, actor=actor, data=data, now=utc_now())
     response.headers["Location"] = f"/api/v1/agreements/{agreement.key}"
     return agreement
+
+
+@router.get(
+    "/agreements/summary",
+    response_model=PortfolioSummary,
+    summary="How many agreements per kind and headline status",
+)
+def summarise_portfolio(session: SessionDep, actor: Actor = require(READ)) -> PortfolioSummary:
+    return agreements_service.summarise_portfolio(session, actor=actor)
+
+
+@router.get(
+    "/agreements/ending",
+    response_model=list[EndingTerm],
+    summary="Active terms ending by a date (renewal candidates), soonest first",
+)
+def list_ending_terms(
+    session: SessionDep,
+    by: Annotated[date, Query(description="Latest term end to include")],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    actor: Actor = require(READ),
+) -> list[EndingTerm]:
+    return agreements_service.list_ending_terms(session, actor=actor, by=by, limit=limit)
 
 
 @router.get("/agreements/{key}", response_model=AgreementRead, responses=problem_responses(404))

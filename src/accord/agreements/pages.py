@@ -12,9 +12,8 @@ other business units, Forbidden for missing permissions) and the error handler r
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -27,6 +26,7 @@ from accord.agreements.schemas import (
     AgreementFilter,
     AgreementListItem,
     ExternalVersion,
+    PortfolioSummary,
 )
 from accord.agreements.support import service as support_service
 from accord.audit import service as audit_service
@@ -37,7 +37,7 @@ from accord.identity import service as identity_service
 from accord.identity.deps import portal_actor
 from accord.identity.rules import Actor, Permission
 from accord.kit.errors import NotFound, Unauthenticated
-from accord.kit.pagination import MAX_LIMIT, encode_cursor
+from accord.kit.pagination import encode_cursor
 from accord.kit.time import utc_now
 from accord.web.forms import form_values, parse_form
 from accord.web.templating import query_url, render
@@ -49,10 +49,8 @@ VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000)]
 
 FILTER_FIELDS = ("kind", "status", "service", "customer", "business_unit", "region", "vendor")
 EXPIRY_HORIZON = timedelta(days=90)
-DASHBOARD_SCAN_LIMIT = 5_000
-"""The dashboard counts at most this many agreements (a note says so when there are more)."""
-EXPIRY_CHECK_LIMIT = 200
-"""The dashboard reads the terms of at most this many active agreements to find ending terms."""
+ENDING_SHOWN = 100
+"""Ending terms listed on the dashboard (soonest first)."""
 RELATED_LIMIT = 50
 """Agreements listed on a service or customer page (a link leads to the full filtered list)."""
 AUDIT_EVENTS_SHOWN = 50
@@ -71,72 +69,31 @@ PortalActor = Annotated[Actor, Depends(signed_in)]
 # ------------------------------------------------------------------------------------ dashboard
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Portfolio:
-    """Headline-status counts per kind, and the active agreements seen while counting."""
+    """The summary arranged for the status-by-kind table."""
 
-    counts: Counter[tuple[AgreementKind, VersionStatus]] = field(default_factory=Counter)
-    total: int = 0
-    complete: bool = True
-    active: list[AgreementListItem] = field(default_factory=list)
+    summary: PortfolioSummary
+
+    @property
+    def total(self) -> int:
+        return self.summary.total
 
     def count(self, kind: AgreementKind, status: VersionStatus) -> int:
-        return self.counts[(kind, status)]
+        return sum(c.count for c in self.summary.counts if c.kind == kind and c.status == status)
 
     def kind_total(self, kind: AgreementKind) -> int:
-        return sum(n for (k, _), n in self.counts.items() if k == kind)
+        return sum(c.count for c in self.summary.counts if c.kind == kind)
 
     def status_total(self, status: VersionStatus) -> int:
-        return sum(n for (_, s), n in self.counts.items() if s == status)
-
-
-def _portfolio(session: Session, actor: Actor) -> _Portfolio:
-    portfolio = _Portfolio()
-    after: int | None = None
-    while True:
-        items, after = agreements_service.list_agreements(
-            session, actor=actor, filters=AgreementFilter(), after=after, limit=MAX_LIMIT
-        )
-        for item in items:
-            portfolio.counts[(item.kind, item.status)] += 1
-            if item.active_version is not None:
-                portfolio.active.append(item)
-        portfolio.total += len(items)
-        if after is None:
-            return portfolio
-        if portfolio.total >= DASHBOARD_SCAN_LIMIT:
-            portfolio.complete = False
-            return portfolio
-
-
-@dataclass(frozen=True)
-class _Ending:
-    agreement: AgreementListItem
-    term_end: date
-    days_left: int
-
-
-def _ending_soon(
-    session: Session, actor: Actor, active: list[AgreementListItem], today: date
-) -> list[_Ending]:
-    """Active versions whose term ends within the horizon (or has ended but not yet expired)."""
-    ending = []
-    for item in active[:EXPIRY_CHECK_LIMIT]:
-        assert item.active_version is not None
-        version = agreements_service.get_version(
-            session, actor=actor, key=item.key, number=item.active_version
-        )
-        term_end = version.terms.term_end
-        if term_end is not None and term_end <= today + EXPIRY_HORIZON:
-            ending.append(_Ending(item, term_end, (term_end - today).days))
-    return sorted(ending, key=lambda e: (e.term_end, e.agreement.key))
+        return sum(c.count for c in self.summary.counts if c.status == status)
 
 
 @router.get("/")
 def dashboard(request: Request, session: SessionDep, actor: PortalActor) -> Response:
     if actor.is_external_only:
         return RedirectResponse("/external", status_code=303)
-    portfolio = _portfolio(session, actor)
+    portfolio = _Portfolio(agreements_service.summarise_portfolio(session, actor=actor))
     in_review, more_in_review = agreements_service.list_agreements(
         session,
         actor=actor,
@@ -155,9 +112,11 @@ def dashboard(request: Request, session: SessionDep, actor: PortalActor) -> Resp
             "statuses": list(VersionStatus),
             "in_review": in_review,
             "more_in_review": more_in_review is not None,
-            "ending": _ending_soon(session, actor, portfolio.active, today),
-            "expiry_checked": min(len(portfolio.active), EXPIRY_CHECK_LIMIT),
-            "active_count": len(portfolio.active),
+            "ending": agreements_service.list_ending_terms(
+                session, actor=actor, by=today + EXPIRY_HORIZON, limit=ENDING_SHOWN
+            ),
+            "ending_limit": ENDING_SHOWN,
+            "today": today,
             "horizon_days": EXPIRY_HORIZON.days,
             "horizon_end": today + EXPIRY_HORIZON,
         },

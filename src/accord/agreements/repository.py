@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import Row, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import aliased
 
 from accord.agreements.enums import AgreementKind, VersionStatus
 from accord.agreements.models import (
@@ -20,6 +34,17 @@ from accord.db.repository import Repository
 Instant = datetime | None
 VersionSummaryRow = Row[int, int, VersionStatus, Instant, Instant, Instant]
 """(agreement_id, number, status, approved_at, effective_from, ended_at)"""
+
+
+def readable_in(units: frozenset[int]) -> ColumnElement[bool]:
+    """Agreements readable in ``units``: the providing unit's, and an OLA's consumer's too."""
+    return or_(
+        Agreement.business_unit_id.in_(units),
+        and_(
+            Agreement.kind == AgreementKind.OLA,
+            Agreement.consumer_business_unit_id.in_(units),
+        ),
+    )
 
 
 class AgreementRepository(Repository[Agreement]):
@@ -56,16 +81,8 @@ class AgreementRepository(Repository[Agreement]):
         """Agreements in id order, keyset-paginated. ``customer_ids``/``statuses_any`` narrow
         the external view (its customers' agreements with at least one such version)."""
         stmt = self.live()
-        if units is not None:  # readable by the providing unit, and an OLA by its consumer too
-            stmt = stmt.where(
-                or_(
-                    Agreement.business_unit_id.in_(units),
-                    and_(
-                        Agreement.kind == AgreementKind.OLA,
-                        Agreement.consumer_business_unit_id.in_(units),
-                    ),
-                )
-            )
+        if units is not None:
+            stmt = stmt.where(readable_in(units))
         if kind is not None:
             stmt = stmt.where(Agreement.kind == kind)
         if customer_id is not None:
@@ -104,6 +121,69 @@ class AgreementRepository(Repository[Agreement]):
         if after is not None:
             stmt = stmt.where(Agreement.id > after)
         return list(self.session.scalars(stmt.order_by(Agreement.id).limit(limit)))
+
+    def count_by_kind_and_headline(
+        self, *, units: frozenset[int] | None
+    ) -> list[tuple[AgreementKind, VersionStatus, int]]:
+        """How many live agreements per kind and headline status (the active version's status
+        if there is one, else the latest version's), counted in the database."""
+        latest = (
+            select(
+                AgreementVersion.agreement_id,
+                func.max(AgreementVersion.number).label("number"),
+            )
+            .group_by(AgreementVersion.agreement_id)
+            .subquery()
+        )
+        active = aliased(AgreementVersion)
+        has_active = (
+            exists()
+            .where(active.agreement_id == Agreement.id, active.status == VersionStatus.ACTIVE)
+            .correlate(Agreement)
+        )
+        headline = case(
+            (has_active, literal(VersionStatus.ACTIVE.value)), else_=AgreementVersion.status
+        )
+        stmt = (
+            select(Agreement.kind, headline, func.count())
+            .join(latest, latest.c.agreement_id == Agreement.id)
+            .join(
+                AgreementVersion,
+                and_(
+                    AgreementVersion.agreement_id == Agreement.id,
+                    AgreementVersion.number == latest.c.number,
+                ),
+            )
+            .where(Agreement.deleted_at.is_(None))
+            .group_by(Agreement.kind, headline)
+        )
+        if units is not None:
+            stmt = stmt.where(readable_in(units))
+        return [
+            (AgreementKind(kind), VersionStatus(status), int(count))
+            for kind, status, count in self.session.execute(stmt)
+        ]
+
+    def active_ending_by(
+        self, day: date, *, units: frozenset[int] | None, limit: int
+    ) -> list[tuple[Agreement, AgreementVersion]]:
+        """Live agreements whose active version's term ends on or before ``day``, soonest
+        first."""
+        stmt = (
+            select(Agreement, AgreementVersion)
+            .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
+            .where(
+                Agreement.deleted_at.is_(None),
+                AgreementVersion.status == VersionStatus.ACTIVE,
+                AgreementVersion.term_end.is_not(None),
+                AgreementVersion.term_end <= day,
+            )
+            .order_by(AgreementVersion.term_end, Agreement.key)
+            .limit(limit)
+        )
+        if units is not None:
+            stmt = stmt.where(readable_in(units))
+        return [(row[0], row[1]) for row in self.session.execute(stmt)]
 
     def schedules_of(self, master_id: int) -> list[Agreement]:
         return list(

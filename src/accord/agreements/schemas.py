@@ -251,6 +251,17 @@ class VersionRead(BaseModel):
     terms_hash: str | None = Field(description="sha256 of the canonical terms, fixed at approval.")
 
 
+class StatusCount(BaseModel):
+    kind: AgreementKind
+    status: VersionStatus = Field(description="The headline status (see AgreementRead.status).")
+    count: int
+
+
+class PortfolioSummary(BaseModel):
+    total: int
+    counts: list[StatusCount] = Field(description="Non-zero counts per kind and headline status.")
+
+
 class AgreementRead(BaseModel):
     key: str
     kind: AgreementKind
@@ -327,3 +338,9 @@ class ExternalAgreementRead(BaseModel):
     versions: list[ExternalVersion] = Field(
         description="Approved versions only; drafts under negotiation are internal."
     )
+
+
+class EndingTerm(BaseModel):
+    agreement: AgreementListItem
+    version: int = Field(description="The active version whose term ends.")
+    term_end: date

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +27,13 @@ from accord.agreements.schemas import (
     AgreementListItem,
     AgreementRead,
     AgreementUpdate,
+    EndingTerm,
     ExternalAgreementRead,
     ExternalTerms,
     ExternalVersion,
+    PortfolioSummary,
     SignOffRead,
+    StatusCount,
     TermFields,
     TermsRead,
     VersionCreate,
@@ -129,6 +132,34 @@ def get_version(session: Session, *, actor: Actor, key: str, number: int) -> Ver
     return Presenter(session, [agreement]).version(
         agreement, version_of(session, agreement, number)
     )
+
+
+def summarise_portfolio(session: Session, *, actor: Actor) -> PortfolioSummary:
+    """Counts of the agreements the actor can read, per kind and headline status."""
+    actor.require_anywhere(READ)
+    rows = AgreementRepository(session).count_by_kind_and_headline(
+        units=actor.scope(READ).unit_filter
+    )
+    counts = [StatusCount(kind=kind, status=status, count=n) for kind, status, n in rows]
+    counts.sort(
+        key=lambda c: (list(AgreementKind).index(c.kind), list(VersionStatus).index(c.status))
+    )
+    return PortfolioSummary(total=sum(c.count for c in counts), counts=counts)
+
+
+def list_ending_terms(session: Session, *, actor: Actor, by: date, limit: int) -> list[EndingTerm]:
+    """Active versions whose term ends on or before ``by`` (renewal candidates), soonest
+    first; a term that has ended but not yet been expired by the job is included."""
+    actor.require_anywhere(READ)
+    rows = AgreementRepository(session).active_ending_by(
+        by, units=actor.scope(READ).unit_filter, limit=limit
+    )
+    items = Presenter(session, [a for a, _ in rows]).list_items()
+    return [
+        EndingTerm(agreement=item, version=v.number, term_end=v.term_end)
+        for item, (_, v) in zip(items, rows, strict=True)
+        if v.term_end is not None
+    ]
 
 
 def list_external(

@@ -86,7 +86,8 @@ def validation_error(exc: RequestValidationError) -> InvalidInput:
     problems = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        field = ".".join(loc) or "body"
+        # a body that is not JSON at all is located by byte offset: the field is the body
+        field = "body" if err.get("type") == "json_invalid" else ".".join(loc) or "body"
         message = str(err.get("msg", "invalid"))
         if err.get("type") == "extra_forbidden":
             message = "unknown or read-only field"

@@ -195,8 +195,8 @@ def list_principals(
 
 
 def get_principal(session: Session, *, actor: Actor, name: str) -> PrincipalRead:
-    if name != actor.name:
-        actor.require_anywhere(Permission.IDENTITY_READ)
+    """Needs identity:read (everyone sees themselves through /me)."""
+    actor.require_anywhere(Permission.IDENTITY_READ)
     return _present_principals(session, [_principal_by_name(session, name)])[0]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -11,5 +13,6 @@ from accord.web.templating import render
 
 def error_page(request: Request, error: AccordError) -> Response:
     if isinstance(error, Unauthenticated):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     return render(request, "error.html", {"error": error, "actor": None}, status_code=error.status)

@@ -206,13 +206,9 @@ def activate_version(
     if supersede and not current:
         raise InvalidTransition("nothing-to-supersede", f"{key} has no active version to supersede")
     if current:
+        # No older version can replace it: activating a version supersedes the approved versions
+        # older than it (below), so an approved version is always newer than the active one.
         old = current[0]
-        if old.number > version.number:
-            raise InvalidTransition(
-                "supersede-with-older",
-                f"v{old.number} is newer than v{version.number}: a version cannot be replaced by "
-                "an older one",
-            )
         if old.effective_from is not None and effective_from < old.effective_from:
             raise RuleViolation(
                 "supersede-before-start",
