@@ -230,6 +230,7 @@ def test_support_links_underpin_slas_and_olas(demo_session: Session) -> None:
         supported_kinds |= {(agreement.kind, link.supporting_kind) for link in support.supported_by}
     assert (AgreementKind.SLA, AgreementKind.UC) in supported_kinds
     assert (AgreementKind.OLA, AgreementKind.UC) in supported_kinds
+    assert (AgreementKind.SLA, AgreementKind.OLA) in supported_kinds  # another unit's OLA
 
 
 def test_external_contact_sees_only_its_customers_approved_slas(demo_session: Session) -> None:

@@ -383,6 +383,22 @@ def schedule(t: Timeline, refs: References) -> None:
             day=-585,
             reason="Traffic is served through the FastEdge CDN and WAF",
         )
+    # The platform team's OLAs underpin what both apps rely on (mobile and web banking depend
+    # on identity and the core ledger in the dependency graph).
+    t.link(
+        "sla-coastal-digital",
+        "ola-identity-retail",
+        "identity-platform",
+        day=-584,
+        reason="Member sign-in runs on the platform identity service",
+    )
+    t.link(
+        "sla-coastal-digital",
+        "ola-core-retail",
+        "core-ledger",
+        day=-584,
+        reason="Balances and postings come from the core ledger",
+    )
     v2 = t.revise(
         "sla-coastal-digital",
         day=-20,
