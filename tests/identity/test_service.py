@@ -606,13 +606,17 @@ def test_principals_page_through_by_cursor(session: Session) -> None:
     assert pages == 3
 
 
-def test_reading_a_principal_needs_identity_read_unless_it_is_oneself(session: Session) -> None:
+def test_reading_a_principal_needs_identity_read(session: Session) -> None:
+    """Everyone sees themselves through /me; principals are read with identity:read."""
     make_unit(session, "retail")
     make_principal(session, "bob")
     viewer = make_principal(session, "vera", (Role.VIEWER, "retail"))
-    assert identity_service.get_principal(session, actor=viewer, name="vera").name == "vera"
-    with pytest.raises(Forbidden):
-        identity_service.get_principal(session, actor=viewer, name="bob")
+    auditor = make_principal(session, "audrey", (Role.AUDITOR, "retail"))
+    for name in ("vera", "bob"):
+        with pytest.raises(Forbidden):
+            identity_service.get_principal(session, actor=viewer, name=name)
+    assert identity_service.get_principal(session, actor=auditor, name="bob").name == "bob"
+    assert identity_service.me(session, actor=viewer).name == "vera"
 
 
 def test_local_operator_is_a_system_actor() -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -34,9 +34,9 @@ from accord.audit.schemas import AuditEventRead
 from accord.catalogue import service as catalogue_service
 from accord.http.deps import PageDep, SessionDep
 from accord.identity import service as identity_service
-from accord.identity.deps import portal_actor
+from accord.identity.deps import PortalActor
 from accord.identity.rules import Actor, Permission
-from accord.kit.errors import NotFound, Unauthenticated
+from accord.kit.errors import NotFound
 from accord.kit.pagination import encode_cursor
 from accord.kit.time import utc_now
 from accord.web.forms import form_values, parse_form
@@ -54,16 +54,6 @@ ENDING_SHOWN = 100
 RELATED_LIMIT = 50
 """Agreements listed on a service or customer page (a link leads to the full filtered list)."""
 AUDIT_EVENTS_SHOWN = 50
-
-
-def signed_in(actor: Annotated[Actor | None, Depends(portal_actor)]) -> Actor:
-    """The signed-in actor; anonymous visitors are sent to /login (by the error handler)."""
-    if actor is None:
-        raise Unauthenticated("sign in to see this page")
-    return actor
-
-
-PortalActor = Annotated[Actor, Depends(signed_in)]
 
 
 # ------------------------------------------------------------------------------------ dashboard

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from accord.agreements import rules
 from accord.agreements.enums import AgreementKind, Structure, VersionStatus
-from accord.agreements.models import Agreement, AgreementVersion
+from accord.agreements.models import TERM_COLUMNS, Agreement, AgreementVersion
 from accord.agreements.repository import AgreementRepository, VersionRepository
 from accord.agreements.schemas import (
     AgreementCreate,
@@ -62,24 +62,9 @@ if TYPE_CHECKING:
 READ = Permission.AGREEMENTS_READ
 WRITE = Permission.AGREEMENTS_WRITE
 
-# Term columns set straight from the input (services and sign-offs need resolving first).
-_PLAIN_TERMS = (
-    "summary",
-    "scope_inclusions",
-    "scope_exclusions",
-    "supported_hours",
-    "customer_responsibilities",
-    "jurisdiction",
-    "review_cycle",
-    "term_start",
-    "term_end",
-    "fee_amount",
-    "fee_currency",
-    "fee_period",
-    "legal_reference",
-    "procurement_reference",
-    "regulatory_tags",
-    "internal_notes",
+# Term columns set straight from the input (sign-offs are derived, services are rows of their own).
+_PLAIN_TERMS = tuple(
+    c for c in TERM_COLUMNS if c not in ("requested_sign_offs", "required_sign_offs")
 )
 _REQUIRED_TERMS = (
     "summary",

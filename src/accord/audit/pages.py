@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -17,9 +17,8 @@ from accord.audit import service as audit_service
 from accord.audit.schemas import ChainVerification
 from accord.http.deps import PageDep, SessionDep
 from accord.identity import service as identity_service
-from accord.identity.deps import portal_actor
-from accord.identity.rules import Actor, Permission
-from accord.kit.errors import Unauthenticated
+from accord.identity.deps import PortalActor
+from accord.identity.rules import Permission
 from accord.kit.pagination import encode_cursor
 from accord.kit.types import Reference
 from accord.web.forms import form_values, parse_form
@@ -28,16 +27,6 @@ from accord.web.templating import query_url, render
 router = APIRouter()
 
 FILTERS = ("entity_type", "entity_key", "action", "actor")
-
-
-def signed_in(actor: Annotated[Actor | None, Depends(portal_actor)]) -> Actor:
-    """The signed-in actor; anonymous visitors are sent to /login (by the error handler)."""
-    if actor is None:
-        raise Unauthenticated("sign in to see this page")
-    return actor
-
-
-PortalActor = Annotated[Actor, Depends(signed_in)]
 
 
 class EventFilter(BaseModel):

@@ -301,23 +301,7 @@ def checkpoint_if_due(
         _write_durably(path, signed.to_file_text())
     except FileExistsError:
         raise _exported_conflict(path) from None
-    repo.add_checkpoint(
-        AuditCheckpoint(
-            number=checkpoint.number,
-            event_seq=checkpoint.event_seq,
-            head_hash=checkpoint.head_hash,
-            created_at=now,
-            document=signed.document,
-            signature=signed.signature,
-        )
-    )
-    return CheckpointRead(
-        number=checkpoint.number,
-        event_seq=checkpoint.event_seq,
-        head_hash=checkpoint.head_hash,
-        created_at=now,
-        file=str(path),
-    )
+    return _store_checkpoint(repo, checkpoint, signed, path)
 
 
 def _adopt_exported(
@@ -334,7 +318,15 @@ def _adopt_exported(
     )
     if finding is not None:
         raise _exported_conflict(path, finding.problem)
-    checkpoint = rules.Checkpoint.from_document(signed.document)
+    return _store_checkpoint(repo, rules.Checkpoint.from_document(signed.document), signed, path)
+
+
+def _store_checkpoint(
+    repo: AuditRepository,
+    checkpoint: rules.Checkpoint,
+    signed: rules.SignedCheckpoint,
+    path: Path,
+) -> CheckpointRead:
     repo.add_checkpoint(
         AuditCheckpoint(
             number=checkpoint.number,

@@ -6,9 +6,7 @@ Their detail pages also list the agreements covering them, so they live in
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -17,9 +15,8 @@ from accord.catalogue.enums import Lifecycle
 from accord.catalogue.schemas import ServiceFilter
 from accord.http.deps import PageDep, SessionDep
 from accord.identity import service as identity_service
-from accord.identity.deps import portal_actor
+from accord.identity.deps import PortalActor
 from accord.identity.rules import Actor
-from accord.kit.errors import Unauthenticated
 from accord.kit.pagination import encode_cursor
 from accord.web.forms import form_values, parse_form
 from accord.web.templating import query_url, render
@@ -28,16 +25,6 @@ router = APIRouter()
 
 SERVICE_FILTERS = ("business_unit", "tier", "lifecycle")
 CUSTOMER_FILTERS = ("business_unit",)
-
-
-def signed_in(actor: Annotated[Actor | None, Depends(portal_actor)]) -> Actor:
-    """The signed-in actor; anonymous visitors are sent to /login (by the error handler)."""
-    if actor is None:
-        raise Unauthenticated("sign in to see this page")
-    return actor
-
-
-PortalActor = Annotated[Actor, Depends(signed_in)]
 
 
 def _unit_options(session: Session, actor: Actor) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ permission back from the route (`declared_permission`), so a new route is covere
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
@@ -55,16 +55,18 @@ def require(permission: Permission | None, *, everywhere: bool = False) -> Any:
     return Depends(RequirePermission(permission, everywhere=everywhere))
 
 
-def portal_actor(request: Request, session: SessionDep) -> Actor | None:
+def portal_actor(request: Request, session: SessionDep) -> Actor:
     """The portal authenticates with an HttpOnly, SameSite=Strict cookie holding a token; the
-    API never accepts that cookie (so cross-site requests cannot ride on it)."""
+    API never accepts that cookie (so cross-site requests cannot ride on it). Without a valid
+    one, `Unauthenticated` sends the visitor to /login (see accord.web.errors)."""
     token = request.cookies.get(PORTAL_COOKIE)
     if not token:
-        return None
-    try:
-        return identity_service.authenticate(session, token=token, now=utc_now())
-    except Unauthenticated:
-        return None
+        raise Unauthenticated("sign in to see this page")
+    return identity_service.authenticate(session, token=token, now=utc_now())
+
+
+PortalActor = Annotated[Actor, Depends(portal_actor)]
+"""The signed-in portal user: ``actor: PortalActor`` in a page's signature."""
 
 
 def declared_requirement(route: APIRoute) -> RequirePermission | None:
