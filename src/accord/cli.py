@@ -50,6 +50,8 @@ def root(ctx: typer.Context) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic narrates every schema check (each /readyz too); commands report what they did.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx.obj = CommandDatabase(
         settings,
         configure=lambda database: audit_service.install_checkpoints(
