@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     Row,
+    ScalarSelect,
     and_,
     case,
     delete,
@@ -34,6 +36,38 @@ from accord.db.repository import Repository
 Instant = datetime | None
 VersionSummaryRow = Row[int, int, VersionStatus, Instant, Instant, Instant]
 """(agreement_id, number, status, approved_at, effective_from, ended_at)"""
+
+
+class Headline(NamedTuple):
+    """What a list shows of an agreement's versions."""
+
+    latest_number: int
+    latest_status: VersionStatus
+    active_number: int | None
+
+
+def _headline_columns() -> tuple[ScalarSelect[Any], ...]:
+    """Correlated subqueries (one index probe each per listed agreement) giving its latest
+    version's number and status and its active version's number."""
+    version = aliased(AgreementVersion)
+    latest = (
+        select(version.number, version.status)
+        .where(version.agreement_id == Agreement.id)
+        .order_by(version.number.desc())
+        .limit(1)
+        .correlate(Agreement)
+    )
+    active = (
+        select(version.number)
+        .where(version.agreement_id == Agreement.id, version.status == VersionStatus.ACTIVE)
+        .limit(1)
+        .correlate(Agreement)
+    )
+    return (
+        latest.with_only_columns(version.number).scalar_subquery(),
+        latest.with_only_columns(version.status).scalar_subquery(),
+        active.scalar_subquery(),
+    )
 
 
 def readable_in(units: frozenset[int]) -> ColumnElement[bool]:
@@ -77,9 +111,11 @@ class AgreementRepository(Repository[Agreement]):
         statuses_any: Iterable[VersionStatus] | None = None,
         after: int | None,
         limit: int,
-    ) -> list[Agreement]:
-        """Agreements in id order, keyset-paginated. ``customer_ids``/``statuses_any`` narrow
-        the external view (its customers' agreements with at least one such version)."""
+    ) -> list[tuple[Agreement, Headline]]:
+        """Agreements in id order, keyset-paginated, each with its headline (latest version,
+        its status, the active version), computed in the same query. ``customer_ids`` and
+        ``statuses_any`` narrow the external view (its customers' agreements with at least one
+        such version)."""
         stmt = self.live()
         if units is not None:
             stmt = stmt.where(readable_in(units))
@@ -120,7 +156,9 @@ class AgreementRepository(Repository[Agreement]):
             stmt = stmt.join(covering, covering.c.agreement_id == Agreement.id)
         if after is not None:
             stmt = stmt.where(Agreement.id > after)
-        return list(self.session.scalars(stmt.order_by(Agreement.id).limit(limit)))
+        stmt = stmt.add_columns(*_headline_columns()).order_by(Agreement.id).limit(limit)
+        rows: list[tuple[Any, ...]] = [tuple(row) for row in self.session.execute(stmt)]
+        return [(agreement, Headline(*headline)) for agreement, *headline in rows]
 
     def count_by_kind_and_headline(
         self, *, units: frozenset[int] | None

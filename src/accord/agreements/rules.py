@@ -184,11 +184,17 @@ def is_expired(term_end: date | None, now: datetime) -> bool:
     return term_end is not None and now >= term_end_instant(term_end)
 
 
+def headline(latest_status: VersionStatus, *, has_active: bool) -> VersionStatus:
+    """The agreement's status: ``active`` while a version is active, else its latest version's."""
+    return VersionStatus.ACTIVE if has_active else latest_status
+
+
 def headline_status(statuses_by_number: dict[int, VersionStatus]) -> VersionStatus:
-    """The agreement's status: its active version's if any, else its latest version's."""
-    if VersionStatus.ACTIVE in statuses_by_number.values():
-        return VersionStatus.ACTIVE
-    return statuses_by_number[max(statuses_by_number)]
+    """`headline` of the versions given (number → status)."""
+    return headline(
+        statuses_by_number[max(statuses_by_number)],
+        has_active=VersionStatus.ACTIVE in statuses_by_number.values(),
+    )
 
 
 def terms_hash(terms: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ and appends one audit event (entity ``agreement``, key ``SLA-0001``) in the same
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from accord.agreements import rules
 from accord.agreements.enums import AgreementKind, Structure, VersionStatus
 from accord.agreements.models import TERM_COLUMNS, Agreement, AgreementVersion
-from accord.agreements.repository import AgreementRepository, VersionRepository
+from accord.agreements.repository import AgreementRepository, Headline, VersionRepository
 from accord.agreements.schemas import (
     AgreementCreate,
     AgreementFilter,
@@ -104,7 +104,8 @@ def list_agreements(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return Presenter(session, rows).list_items(), rows[-1].id if more and rows else None
+    presenter = Presenter(session, [a for a, _ in rows], headlines={a.id: h for a, h in rows})
+    return presenter.list_items(), rows[-1][0].id if more and rows else None
 
 
 def get_agreement(session: Session, *, actor: Actor, key: str) -> AgreementRead:
@@ -164,9 +165,11 @@ def list_external(
         limit=limit + 1,
     )
     more = len(rows) > limit
-    rows = rows[:limit]
-    presenter = Presenter(session, rows)
-    return [presenter.external(a) for a in rows], rows[-1].id if more and rows else None
+    agreements = [a for a, _ in rows[:limit]]
+    presenter = Presenter(session, agreements)
+    return [presenter.external(a) for a in agreements], (
+        agreements[-1].id if more and agreements else None
+    )
 
 
 def get_external(session: Session, *, actor: Actor, key: str) -> ExternalAgreementRead:
@@ -653,6 +656,8 @@ class Presenter:
 
     session: Session
     agreements: Sequence[Agreement]
+    headlines: Mapping[int, Headline] | None = None
+    """Precomputed by the list query; without them, headlines come from the version summaries."""
 
     @cached_property
     def units(self) -> dict[int, str]:
@@ -699,9 +704,20 @@ class Presenter:
     def list_items(self) -> list[AgreementListItem]:
         return [self._list_item(a) for a in self.agreements]
 
-    def _list_item(self, a: Agreement) -> AgreementListItem:
+    def _headline(self, a: Agreement) -> Headline:
+        if self.headlines is not None:
+            return self.headlines[a.id]
         versions = self.summaries[a.id]
-        statuses = {v.number: v.status for v in versions}
+        return Headline(
+            latest_number=versions[-1].number,
+            latest_status=versions[-1].status,
+            active_number=next(
+                (v.number for v in versions if v.status is VersionStatus.ACTIVE), None
+            ),
+        )
+
+    def _list_item(self, a: Agreement) -> AgreementListItem:
+        headline = self._headline(a)
         return AgreementListItem(
             key=a.key,
             kind=a.kind,
@@ -714,11 +730,11 @@ class Presenter:
             else None,
             vendor=self.vendors.get(a.vendor_id) if a.vendor_id else None,
             region=self.regions.get(a.region_id) if a.region_id else None,
-            status=rules.headline_status(statuses),
-            active_version=next(
-                (v.number for v in versions if v.status is VersionStatus.ACTIVE), None
+            status=rules.headline(
+                headline.latest_status, has_active=headline.active_number is not None
             ),
-            latest_version=max(statuses),
+            active_version=headline.active_number,
+            latest_version=headline.latest_number,
         )
 
     def agreement(self, a: Agreement) -> AgreementRead:
