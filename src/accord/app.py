@@ -22,7 +22,12 @@ from accord.audit import service as audit_service
 from accord.config import Settings
 from accord.db import migrate
 from accord.db.session import Database
-from accord.http.errors import as_accord_error, problem_response, to_accord_error
+from accord.http.errors import (
+    as_accord_error,
+    extra_headers,
+    problem_response,
+    to_accord_error,
+)
 from accord.http.middleware import RequestContextMiddleware
 from accord.http.problems import PROBLEM_JSON
 from accord.identity.deps import declared_requirement
@@ -107,6 +112,7 @@ def _install_error_handlers(app: FastAPI) -> Callable[[Request, Exception], Resp
         ):
             return error_page(request, error)
         response = problem_response(error, request)
+        response.headers.update(extra_headers(exc))  # e.g. Allow on a 405
         if isinstance(error, Unauthenticated):
             response.headers["WWW-Authenticate"] = 'Bearer realm="accord"'
         return response

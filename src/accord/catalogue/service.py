@@ -385,10 +385,6 @@ def customer_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str
     return CustomerRepository(session).labels_by_ids(ids, "code")
 
 
-def customers_by_ids(session: Session, ids: Iterable[int | None]) -> dict[int, Customer]:
-    return CustomerRepository(session).by_ids(i for i in ids if i)
-
-
 def present_customers(session: Session, customers: list[Customer]) -> list[CustomerRead]:
     units = identity_service.unit_codes(session, (c.business_unit_id for c in customers))
     regions = region_codes(session, (c.region_id for c in customers))

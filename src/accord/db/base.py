@@ -39,7 +39,3 @@ class SoftDeleted:
     """Nothing an agreement, report or credit refers to is hard-deleted."""
 
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None

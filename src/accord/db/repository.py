@@ -32,9 +32,6 @@ class Repository(Generic[M]):
         self.session.flush()
         return obj
 
-    def flush(self) -> None:
-        self.session.flush()
-
     def live(self) -> Select[M]:
         """Rows that are not soft-deleted."""
         stmt = select(self.model)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
 from accord.db.repository import MAX_ID, Repository
@@ -89,14 +87,3 @@ class TokenRepository(Repository[ApiToken]):
         if not include_revoked:
             stmt = stmt.where(ApiToken.revoked_at.is_(None))
         return list(self.session.scalars(stmt.order_by(ApiToken.id)))
-
-    def live_of_principal(self, principal_id: int, now: datetime) -> list[ApiToken]:
-        return list(
-            self.session.scalars(
-                select(ApiToken).where(
-                    ApiToken.principal_id == principal_id,
-                    ApiToken.revoked_at.is_(None),
-                    ApiToken.expires_at > now,
-                )
-            )
-        )
