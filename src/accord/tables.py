@@ -9,8 +9,21 @@ from __future__ import annotations
 from accord.agreements import models as agreements_models
 from accord.audit import models as audit_models
 from accord.catalogue import models as catalogue_models
+from accord.compliance import models as compliance_models
 from accord.db.base import Base
+from accord.exclusions import models as exclusions_models
 from accord.identity import models as identity_models
+from accord.objectives import models as objectives_models
+from accord.telemetry import models as telemetry_models
 
-DOMAIN_MODELS = (identity_models, audit_models, catalogue_models, agreements_models)
+DOMAIN_MODELS = (
+    identity_models,
+    audit_models,
+    catalogue_models,
+    agreements_models,
+    objectives_models,
+    telemetry_models,
+    exclusions_models,
+    compliance_models,
+)
 metadata = Base.metadata

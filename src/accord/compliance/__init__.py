@@ -1,0 +1,1 @@
+"""Evaluation of objectives: status, error budgets, burn-rate alerts, policy events, gates."""

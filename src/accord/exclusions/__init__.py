@@ -1,0 +1,1 @@
+"""Declared periods that SLO math treats specially: maintenance, approved exceptions, peaks."""

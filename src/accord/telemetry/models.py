@@ -1,0 +1,60 @@
+"""SLI buckets and their rollups.
+
+A bucket is (objective, bucket_start, good, total) at a fixed grain (``rules.BUCKET_SECONDS``),
+written idempotently: a re-sent bucket replaces the stored one, never adds to it. Hourly and daily
+rollups hold the sums of the buckets beneath them and are maintained in the same transaction as
+the buckets, so a 30-day window reads ~30 daily rows plus the edges, never 8,640 buckets.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Double, ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from accord.db.base import Base
+from accord.db.types import Identifier
+
+
+class _Counts:
+    good: Mapped[float] = mapped_column(Double)
+    total: Mapped[float] = mapped_column(Double)
+
+
+class _Rollup(_Counts):
+    buckets: Mapped[int] = mapped_column(Integer)
+    """Buckets with data (total > 0) beneath this row: the coverage of the period."""
+    ratio_sum: Mapped[float] = mapped_column(Double)
+    """Sum of the good/total ratios of those buckets, so ratio-timeslices (the mean of bucket
+    ratios, Sloth's period SLI) is ratio_sum / buckets over any span of rows."""
+
+
+class SliBucket(_Counts, Base):
+    __tablename__ = "sli_bucket"
+    __table_args__ = (CheckConstraint("good >= 0 AND total >= good", name="counts_valid"),)
+
+    objective_id: Mapped[int] = mapped_column(
+        Identifier, ForeignKey("objective.id"), primary_key=True
+    )
+    bucket_start: Mapped[datetime] = mapped_column(primary_key=True)
+
+
+class SliHourly(_Rollup, Base):
+    __tablename__ = "sli_hourly"
+
+    objective_id: Mapped[int] = mapped_column(
+        Identifier, ForeignKey("objective.id"), primary_key=True
+    )
+    hour_start: Mapped[datetime] = mapped_column(primary_key=True)
+
+
+class SliDaily(_Rollup, Base):
+    """UTC days. Windows whose edges are not UTC midnights take the edges from hourly rows."""
+
+    __tablename__ = "sli_daily"
+
+    objective_id: Mapped[int] = mapped_column(
+        Identifier, ForeignKey("objective.id"), primary_key=True
+    )
+    day_start: Mapped[datetime] = mapped_column(primary_key=True)
