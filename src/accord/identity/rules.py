@@ -34,15 +34,30 @@ class Permission(StrEnum):
     TOKENS_OWN = "tokens:own"
     """Create, list and revoke one's own API tokens."""
     TELEMETRY_INGEST = "telemetry:ingest"
+    OBJECTIVES_READ = "objectives:read"
+    """Read objectives, their status, history, policies, policy events and exclusions."""
+    OBJECTIVES_WRITE = "objectives:write"
+    """Define objectives, error budget policies and exclusion windows (approval is
+    ``agreements:approve``: exceptions below a tier's minimum, maintenance windows)."""
 
 
-_READ_INTERNAL = {Permission.CATALOGUE_READ, Permission.AGREEMENTS_READ, Permission.TOKENS_OWN}
+_READ_INTERNAL = {
+    Permission.CATALOGUE_READ,
+    Permission.AGREEMENTS_READ,
+    Permission.OBJECTIVES_READ,
+    Permission.TOKENS_OWN,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {Permission.AGREEMENTS_READ_EXTERNAL},
     Role.EDITOR: frozenset(
         _READ_INTERNAL
-        | {Permission.CATALOGUE_WRITE, Permission.AGREEMENTS_WRITE, Permission.IDENTITY_READ}
+        | {
+            Permission.CATALOGUE_WRITE,
+            Permission.AGREEMENTS_WRITE,
+            Permission.OBJECTIVES_WRITE,
+            Permission.IDENTITY_READ,
+        }
     ),
     Role.APPROVER: frozenset(
         _READ_INTERNAL
