@@ -1,0 +1,1 @@
+"""Adapters to the outside world: file formats and external systems."""
