@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -27,6 +28,11 @@ from accord.config import Settings
 from accord.identity.deps import declared_requirement
 from accord.identity.enums import PrincipalKind, Role
 from accord.identity.rules import ROLE_PERMISSIONS, Permission
+from accord.identity.service import local_operator
+from accord.kit.time import utc_now
+from accord.objectives import service as objectives_service
+from accord.objectives.enums import SliKind
+from accord.objectives.schemas import ObjectiveCreate
 from accord.routes import API_PREFIX
 from tests.factories.agreements import make_agreement
 from tests.factories.catalogue import make_customer, make_region, make_service, make_vendor
@@ -102,7 +108,7 @@ VALID_FOREIGN_INPUT: dict[tuple[str, str], dict[str, Any]] = {
 
 def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
     values = {
-        "key": keys[unit],
+        "key": keys[f"slo:{unit}"] if route.tail.startswith("/objectives/") else keys[unit],
         "number": "1",
         "slug": f"svc-{unit}",
         "depends_on": f"svc-{unit}",
@@ -143,6 +149,17 @@ def world(session: Session) -> dict[str, str]:
             customer=f"cust-{unit}",
             kind=AgreementKind.SLA,
         ).key
+        keys[f"key:slo:{unit}"] = objectives_service.create_objective(
+            session,
+            actor=local_operator(),
+            data=ObjectiveCreate(
+                service=f"svc-{unit}",
+                name="availability",
+                sli_kind=SliKind.AVAILABILITY,
+                target=Decimal("0.9999"),
+            ),
+            now=utc_now(),
+        ).key
     make_principal(session, "member")
     tokens = {}
     for role in Role:
@@ -176,7 +193,9 @@ def test_routes_are_discovered_and_guarded() -> None:
 
 
 def test_every_route_requires_a_token(client: TestClient, world: dict[str, str]) -> None:
-    keys = {"alpha": world["key:alpha"], "beta": world["key:beta"]}
+    keys = {unit: world[f"key:{unit}"] for unit in ("alpha", "beta")} | {
+        f"slo:{unit}": world[f"key:slo:{unit}"] for unit in ("alpha", "beta")
+    }
     answers = {str(r): call(client, r, fill(r, "alpha", keys), None) for r in ROUTES}
     assert {route: status for route, status in answers.items() if status != 401} == {}
 
@@ -188,7 +207,9 @@ def test_role_matrix(role: Role, scope: str, client: TestClient, world: dict[str
     if token is None:
         assert role in (Role.INGEST, Role.EXTERNAL)  # cannot be granted in every unit
         return
-    keys = {"alpha": world["key:alpha"], "beta": world["key:beta"]}
+    keys = {unit: world[f"key:{unit}"] for unit in ("alpha", "beta")} | {
+        f"slo:{unit}": world[f"key:slo:{unit}"] for unit in ("alpha", "beta")
+    }
     failures = []
     for route in ROUTES:
         allowed = route.allowed(role, global_grant=scope == "global")

@@ -14,6 +14,7 @@ from accord.catalogue import endpoints as catalogue_endpoints
 from accord.catalogue import pages as catalogue_pages
 from accord.identity import endpoints as identity_endpoints
 from accord.identity import pages as identity_pages
+from accord.objectives import endpoints as objectives_endpoints
 
 API_PREFIX = "/api/v1"
 
@@ -23,6 +24,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     agreements_endpoints.router,
     approvals_endpoints.router,
     support_endpoints.router,
+    objectives_endpoints.router,
     audit_endpoints.router,
 )
 

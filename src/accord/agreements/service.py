@@ -9,7 +9,7 @@ and appends one audit event (entity ``agreement``, key ``SLA-0001``) in the same
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -423,6 +423,24 @@ def version_of(session: Session, agreement: Agreement, number: int) -> Agreement
     if version is None:
         raise NotFound(f"{agreement.key} has no version {number}")
     return version
+
+
+def agreement_keys(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    return AgreementRepository(session).keys(ids)
+
+
+def version_numbers(session: Session, ids: Iterable[int | None]) -> dict[int, int]:
+    return {
+        id_: version.number
+        for id_, version in VersionRepository(session)
+        .by_ids(i for i in ids if i is not None)
+        .items()
+    }
+
+
+def version_status(session: Session, version_id: int) -> VersionStatus | None:
+    version = VersionRepository(session).get(version_id)
+    return version.status if version is not None else None
 
 
 def record_change(

@@ -59,7 +59,7 @@ class PolicyThreshold(HasId, SoftDeleted, Base):
 
 class Objective(HasId, Timestamped, SoftDeleted, Base):
     """A service level objective. Contractual when it belongs to an agreement version's terms;
-    internal objectives stand alone. Addressed outside as ``SLO-0042`` (see ``key``)."""
+    internal objectives stand alone. Addressed outside as ``SLO-0042`` (``rules.objective_key``)."""
 
     __tablename__ = "objective"
     __table_args__ = (
@@ -141,11 +141,3 @@ class Objective(HasId, Timestamped, SoftDeleted, Base):
     below_tier_minimum_approved_by: Mapped[str | None] = mapped_column(String(200))
     below_tier_minimum_approved_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[str] = mapped_column(String(200))
-
-    @property
-    def key(self) -> str:
-        return objective_key(self.id)
-
-
-def objective_key(id_: int) -> str:
-    return f"SLO-{id_:04d}"

@@ -1,0 +1,76 @@
+"""Queries of objectives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from accord.db.repository import Repository
+from accord.objectives.enums import MonitoringMode, SourceKind
+from accord.objectives.models import ErrorBudgetPolicy, Objective
+
+
+class ObjectiveRepository(Repository[Objective]):
+    model = Objective
+
+    def by_service_and_name(self, service_id: int, name: str) -> Objective | None:
+        return self.find_by(service_id=service_id, name=name)
+
+    def page(
+        self,
+        *,
+        units: frozenset[int] | None,
+        service_id: int | None,
+        agreement_id: int | None,
+        monitoring_mode: MonitoringMode | None,
+        source: SourceKind | None,
+        after: int | None,
+        limit: int,
+    ) -> list[Objective]:
+        stmt = self.live().order_by(Objective.id).limit(limit)
+        if units is not None:
+            stmt = stmt.where(Objective.business_unit_id.in_(units))
+        if service_id is not None:
+            stmt = stmt.where(Objective.service_id == service_id)
+        if agreement_id is not None:
+            stmt = stmt.where(Objective.agreement_id == agreement_id)
+        if monitoring_mode is not None:
+            stmt = stmt.where(Objective.monitoring_mode == monitoring_mode)
+        if source is not None:
+            stmt = stmt.where(Objective.source == source)
+        if after is not None:
+            stmt = stmt.where(Objective.id > after)
+        return list(self.session.scalars(stmt))
+
+    def all_live(
+        self, *, units: frozenset[int] | None = None, ids: Iterable[int] | None = None
+    ) -> list[Objective]:
+        stmt = self.live().order_by(Objective.id)
+        if units is not None:
+            stmt = stmt.where(Objective.business_unit_id.in_(units))
+        if ids is not None:
+            stmt = stmt.where(Objective.id.in_(set(ids)))
+        return list(self.session.scalars(stmt))
+
+    def of_services(self, service_ids: Iterable[int]) -> list[Objective]:
+        wanted = set(service_ids)
+        if not wanted:
+            return []
+        stmt = self.live().where(Objective.service_id.in_(wanted)).order_by(Objective.id)
+        return list(self.session.scalars(stmt))
+
+    def using_policy(self, policy_id: int) -> bool:
+        stmt = select(Objective.id).where(
+            Objective.policy_id == policy_id, Objective.deleted_at.is_(None)
+        )
+        return self.session.scalar(stmt.limit(1)) is not None
+
+
+class PolicyNameRepository(Repository[ErrorBudgetPolicy]):
+    """Policy lookups objectives need (policies themselves live in ``objectives.policies``)."""
+
+    model = ErrorBudgetPolicy
+
+    def by_name(self, name: str) -> ErrorBudgetPolicy | None:
+        return self.find_by(name=name)
