@@ -101,7 +101,7 @@ def check_queries(source: SourceKind, queries: dict[str, str]) -> None:
 def check_tier_minimum(target: Decimal, minimum: Decimal, tier: int, *, excepted: bool) -> None:
     if target < minimum and not excepted:
         raise RuleViolation(
-            "below_tier_minimum",
+            "below-tier-minimum",
             f"target {target} is below tier {tier}'s minimum {minimum}; "
             "an approver may set it with a tier_exception stating why",
             field="target",
@@ -112,7 +112,7 @@ def check_terms_editable(changed: set[str], *, contractual: bool, draft: bool) -
     frozen = sorted(changed & TERM_FIELDS)
     if contractual and not draft and frozen:
         raise RuleViolation(
-            "terms_frozen",
+            "terms-frozen",
             f"{', '.join(frozen)} of a contractual objective change only through a new "
             "agreement version",
             field=frozen[0],

@@ -206,7 +206,7 @@ def delete_objective(session: Session, *, actor: Actor, key: str, now: datetime)
     actor.require(WRITE, objective.business_unit_id)
     if objective.version_id is not None and not _version_is_draft(session, objective):
         raise RuleViolation(
-            "terms_frozen",
+            "terms-frozen",
             f"{rules.objective_key(objective.id)} is part of approved agreement terms: "
             "supersede the agreement version",
         )
@@ -337,7 +337,7 @@ def _set_window(objective: Objective, window: Window) -> None:
 def _check_exception(actor: Actor, unit: int, requested: bool) -> bool:
     if requested and not actor.can(Permission.AGREEMENTS_APPROVE, unit):
         raise RuleViolation(
-            "tier_exception_unapproved",
+            "tier-exception-unapproved",
             "only an approver of the business unit may set a target below the tier's minimum",
             field="tier_exception",
         )
@@ -365,14 +365,14 @@ def _terms(
     version = agreements_service.version_of(session, agreement, number)
     if version.status is not VersionStatus.DRAFT:
         raise RuleViolation(
-            "terms_frozen",
+            "terms-frozen",
             f"{agreement.key} v{number} is {version.status.value}: objectives join the terms of a "
             "draft version",
             field="version",
         )
     if service_id not in {s.id for s in agreements_service.covered_services(session, version)}:
         raise RuleViolation(
-            "service_not_covered",
+            "service-not-covered",
             f"{agreement.key} v{number} does not cover the objective's service",
             field="service",
         )
