@@ -41,6 +41,8 @@ class ObjectiveStatus(_Evaluation, Base):
     objective_id: Mapped[int] = mapped_column(
         Identifier, ForeignKey("objective.id"), primary_key=True
     )
+    business_unit_id: Mapped[int] = mapped_column(Identifier, ForeignKey("business_unit.id"))
+    """The objective's unit, so a page of statuses is scoped without a join."""
 
 
 class StatusSnapshot(HasId, _Evaluation, Base):
@@ -78,6 +80,7 @@ class PolicyEvent(HasId, Base):
     objective_id: Mapped[int] = mapped_column(Identifier, ForeignKey("objective.id"))
     threshold_id: Mapped[int] = mapped_column(Identifier, ForeignKey("policy_threshold.id"))
     service_id: Mapped[int] = mapped_column(Identifier, ForeignKey("service.id"), index=True)
+    business_unit_id: Mapped[int] = mapped_column(Identifier, ForeignKey("business_unit.id"))
     state: Mapped[PolicyEventState] = mapped_column(enum_type(PolicyEventState, "state"))
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None] = mapped_column(default=None)

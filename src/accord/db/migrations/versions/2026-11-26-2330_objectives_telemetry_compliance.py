@@ -2,7 +2,7 @@
 
 Revision ID: bc0217edd252
 Revises: 44b8014151cc
-Create Date: 2026-11-26 23:30:38.518570
+Create Date: 2026-11-26 23:39:52.386080
 """
 
 from __future__ import annotations
@@ -385,6 +385,9 @@ def upgrade() -> None:
         sa.Column(
             "objective_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
+        sa.Column(
+            "business_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
@@ -403,6 +406,11 @@ def upgrade() -> None:
         sa.Column("at_risk", sa.Boolean(), nullable=False),
         sa.Column("data_coverage", sa.Double(), nullable=False),
         sa.ForeignKeyConstraint(
+            ["business_unit_id"],
+            ["business_unit.id"],
+            name=op.f("fk_objective_status_business_unit_id_business_unit"),
+        ),
+        sa.ForeignKeyConstraint(
             ["objective_id"],
             ["objective.id"],
             name=op.f("fk_objective_status_objective_id_objective"),
@@ -419,6 +427,9 @@ def upgrade() -> None:
         ),
         sa.Column(
             "service_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "business_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column(
             "state",
@@ -443,6 +454,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["business_unit_id"],
+            ["business_unit.id"],
+            name=op.f("fk_policy_event_business_unit_id_business_unit"),
+        ),
         sa.ForeignKeyConstraint(
             ["objective_id"], ["objective.id"], name=op.f("fk_policy_event_objective_id_objective")
         ),
