@@ -1,0 +1,129 @@
+"""Telemetry shapes: buckets as columns (the bulk path), window sums and bucket matrices (what the
+engine reads), and the summary of a load.
+
+Buckets travel as numpy columns rather than as one object per bucket: a month of one objective is
+8,640 buckets, a bulk load millions, and per-row Python objects would dominate the cost.
+Instants inside columns are whole seconds since the Unix epoch (UTC), ``int64``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel
+
+Int64Array = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class BucketRow(NamedTuple):
+    """One bucket as a tuple: the row-wise input of a load."""
+
+    objective_id: int
+    bucket_start: datetime
+    """Timezone-aware, aligned to the grain (``rules.BUCKET_SECONDS``)."""
+    good: float
+    total: float
+
+
+@dataclass(frozen=True, eq=False)
+class BucketColumns:
+    """Buckets as parallel columns of equal length.
+
+    Build it with plain arrays (any integer/float dtype); `rules.validated_columns` checks the
+    values and returns canonical columns (``int64``/``float64``, sorted by objective and start,
+    one entry per key).
+    """
+
+    objective_id: Int64Array
+    start_epoch: Int64Array
+    """Bucket start, seconds since 1970-01-01T00:00:00Z; a multiple of the grain."""
+    good: FloatArray
+    total: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.objective_id)
+
+
+class Counts(NamedTuple):
+    """Sums over a span of one objective's buckets."""
+
+    good: float
+    total: float
+    buckets: int
+    """Buckets with data (total > 0) in the span."""
+    ratio_sum: float
+    """Sum of good/total over those buckets (ratio timeslices: ratio_sum / buckets)."""
+
+
+@dataclass(frozen=True, eq=False)
+class WindowCounts:
+    """Sums over one window for many objectives; row ``i`` belongs to ``objective_ids[i]`` (the
+    order the caller asked for). Objectives without any bucket in the window have zeros."""
+
+    objective_ids: Int64Array
+    good: FloatArray
+    total: FloatArray
+    buckets: Int64Array
+    ratio_sum: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.objective_ids)
+
+    def of(self, objective_id: int) -> Counts:
+        """The sums of one objective (KeyError if it was not asked for)."""
+        matches = np.flatnonzero(self.objective_ids == objective_id)
+        if len(matches) == 0:
+            raise KeyError(objective_id)
+        i = int(matches[0])
+        return Counts(
+            float(self.good[i]),
+            float(self.total[i]),
+            int(self.buckets[i]),
+            float(self.ratio_sum[i]),
+        )
+
+    def as_dict(self) -> dict[int, Counts]:
+        return {
+            int(o): Counts(float(g), float(t), int(b), float(r))
+            for o, g, t, b, r in zip(
+                self.objective_ids, self.good, self.total, self.buckets, self.ratio_sum, strict=True
+            )
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class BucketMatrix:
+    """Buckets of many objectives at given instants, dense: ``good[i, j]`` is the bucket of
+    ``objective_ids[i]`` starting at ``starts[j]``. Where no bucket is stored, good and total are
+    0 and ``has_data`` is False (a stored zero-traffic bucket has ``has_data`` True)."""
+
+    objective_ids: Int64Array
+    starts: Int64Array
+    """Bucket starts, epoch seconds, ascending."""
+    good: FloatArray
+    total: FloatArray
+    has_data: BoolArray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.objective_ids), len(self.starts))
+
+
+class LoadResult(BaseModel):
+    """What a load stored."""
+
+    buckets: int
+    """Distinct buckets written (a key sent twice in one load counts once: the last one wins)."""
+    objectives: int
+    first_bucket: datetime | None
+    last_bucket: datetime | None
+    hours: int
+    """Hourly rollup rows recomputed."""
+    days: int
+    """Daily rollup rows recomputed."""
