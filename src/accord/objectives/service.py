@@ -157,10 +157,12 @@ def update_objective(
     target = data.target if data.target is not None else objective.target
     services = catalogue_service.services_by_ids(session, [objective.service_id])
     tier = catalogue_service.tiers_by_level(session)[services[objective.service_id].tier_level]
-    # An exception granted earlier covers the target it was granted for, not a new one.
-    kept = objective.below_tier_minimum_reason is not None and data.target is None
+    # The minimum judges a new target. An unchanged one keeps its standing (the exception granted
+    # for it, or a minimum raised since), so its other fields stay editable; only an approver
+    # grants or rewrites an exception.
     requested = data.tier_exception is not None
-    excepted = kept or _check_exception(actor, objective.business_unit_id, requested)
+    unchanged = data.target is None
+    excepted = _check_exception(actor, objective.business_unit_id, requested) or unchanged
     rules.check_tier_minimum(target, tier.min_target, tier.level, excepted=excepted)
     if target >= tier.min_target:
         _clear_exception(objective)
