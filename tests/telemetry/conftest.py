@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from accord.telemetry import rules
 from accord.telemetry.models import SliBucket, SliDaily, SliHourly
-from accord.telemetry.schemas import BucketColumns
+from accord.telemetry.rules import BucketColumns
 from tests.factories.objectives import make_objective
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)

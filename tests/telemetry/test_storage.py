@@ -17,7 +17,8 @@ from accord.kit.errors import InvalidInput
 from accord.objectives.models import Objective
 from accord.telemetry import rules
 from accord.telemetry import service as telemetry_service
-from accord.telemetry.schemas import BucketColumns, BucketRow
+from accord.telemetry.rules import BucketColumns
+from accord.telemetry.schemas import BucketRow
 from tests.telemetry.conftest import (
     E0,
     T0,

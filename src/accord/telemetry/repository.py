@@ -27,7 +27,7 @@ from sqlalchemy import text
 from accord.db.repository import Repository
 from accord.telemetry import rules
 from accord.telemetry.models import SliBucket
-from accord.telemetry.schemas import BucketColumns, FloatArray, Int64Array
+from accord.telemetry.rules import BucketColumns, FloatArray, Int64Array
 
 # Advisory locks of telemetry loads: (namespace, stripe) in PostgreSQL's two-int key space, which
 # never meets the one-bigint keys other domains use. Objectives are striped so a load touching

@@ -21,15 +21,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from accord.kit.errors import FieldProblem, InvalidInput
-from accord.telemetry.schemas import (
-    BoolArray,
-    BucketColumns,
-    BucketMatrix,
-    FloatArray,
-    Int64Array,
-)
+
+Int64Array = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 BUCKET_SECONDS = 300
 """The grain of every SLI bucket (5 minutes)."""
@@ -46,6 +44,29 @@ MAX_EPOCH = 253_402_300_800
 MAX_OBJECTIVE_ID = 2**63 - 1
 MAX_PROBLEMS = 20
 """An invalid load names at most this many faults (a bad million-row file is not listed whole)."""
+
+
+@dataclass(frozen=True, eq=False)
+class BucketColumns:
+    """Buckets as parallel columns of equal length: the bulk form of a load.
+
+    Buckets travel as numpy columns rather than as one object per bucket: a month of one
+    objective is 8,640 buckets, a bulk load millions, and per-row Python objects would dominate
+    the cost.
+
+    Build it with plain arrays (any integer/float dtype): `validated_columns` checks the values
+    and converts them to ``int64``/``float64``, `canonical_columns` sorts them by objective and
+    start with one entry per key.
+    """
+
+    objective_id: Int64Array
+    start_epoch: Int64Array
+    """Bucket start, seconds since 1970-01-01T00:00:00Z; a multiple of the grain."""
+    good: FloatArray
+    total: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.objective_id)
 
 
 # ------------------------------------------------------------------------------------- instants
@@ -360,9 +381,9 @@ def distinct_ids(objective_ids: Iterable[int] | Int64Array) -> Int64Array:
 
 def dense_matrix(
     objective_ids: Int64Array, starts: Int64Array, rows: BucketColumns
-) -> BucketMatrix:
-    """Stored bucket rows laid out as a dense (objectives x starts) matrix (see `BucketMatrix`).
-    Rows of other objectives or instants are ignored."""
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Stored bucket rows laid out as dense (objectives x starts) good, total and has_data
+    matrices (see `schemas.BucketMatrix`). Rows of other objectives or instants are ignored."""
     shape = (len(objective_ids), len(starts))
     good = np.zeros(shape, dtype=np.float64)
     total = np.zeros(shape, dtype=np.float64)
@@ -374,7 +395,7 @@ def dense_matrix(
         good[row[ok], col[ok]] = rows.good[ok]
         total[row[ok], col[ok]] = rows.total[ok]
         has_data[row[ok], col[ok]] = True
-    return BucketMatrix(objective_ids, starts, good, total, has_data)
+    return good, total, has_data
 
 
 def check_matrix_size(objectives: int, buckets: int) -> None:

@@ -1,9 +1,7 @@
-"""Telemetry shapes: buckets as columns (the bulk path), window sums and bucket matrices (what the
-engine reads), and the summary of a load.
+"""Telemetry shapes: a bucket as a row, window sums and bucket matrices (what the engine reads),
+and the summary of a load. Buckets as columns (the bulk path) are `rules.BucketColumns`.
 
-Buckets travel as numpy columns rather than as one object per bucket: a month of one objective is
-8,640 buckets, a bulk load millions, and per-row Python objects would dominate the cost.
-Instants inside columns are whole seconds since the Unix epoch (UTC), ``int64``.
+Instants inside arrays are whole seconds since the Unix epoch (UTC), ``int64``.
 """
 
 from __future__ import annotations
@@ -13,12 +11,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel
 
-Int64Array = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from accord.telemetry.rules import BoolArray, FloatArray, Int64Array
 
 
 class BucketRow(NamedTuple):
@@ -29,25 +24,6 @@ class BucketRow(NamedTuple):
     """Timezone-aware, aligned to the grain (``rules.BUCKET_SECONDS``)."""
     good: float
     total: float
-
-
-@dataclass(frozen=True, eq=False)
-class BucketColumns:
-    """Buckets as parallel columns of equal length.
-
-    Build it with plain arrays (any integer/float dtype); `rules.validated_columns` checks the
-    values and returns canonical columns (``int64``/``float64``, sorted by objective and start,
-    one entry per key).
-    """
-
-    objective_id: Int64Array
-    start_epoch: Int64Array
-    """Bucket start, seconds since 1970-01-01T00:00:00Z; a multiple of the grain."""
-    good: FloatArray
-    total: FloatArray
-
-    def __len__(self) -> int:
-        return len(self.objective_id)
 
 
 class Counts(NamedTuple):

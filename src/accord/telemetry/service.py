@@ -28,13 +28,8 @@ from accord.objectives import service as objectives_service
 from accord.objectives.rules import objective_key
 from accord.telemetry import rules
 from accord.telemetry.repository import BucketRepository
-from accord.telemetry.schemas import (
-    BucketColumns,
-    BucketMatrix,
-    Int64Array,
-    LoadResult,
-    WindowCounts,
-)
+from accord.telemetry.rules import BucketColumns, Int64Array
+from accord.telemetry.schemas import BucketMatrix, LoadResult, WindowCounts
 
 Rows = BucketColumns | Iterable[Any]
 """Buckets as columns, or as (objective_id, bucket_start, good, total) tuples (`BucketRow`)."""
@@ -177,7 +172,7 @@ def recent_buckets(
     starts = np.arange(first, after, rules.BUCKET_SECONDS, dtype=np.int64)
     rules.check_matrix_size(len(ids), len(starts))
     rows = BucketRepository(session).buckets_between(ids, first, after)
-    return rules.dense_matrix(ids, starts, rows)
+    return BucketMatrix(ids, starts, *rules.dense_matrix(ids, starts, rows))
 
 
 def buckets_at(
@@ -193,7 +188,7 @@ def buckets_at(
         raise InvalidInput.field("instants", f"must be aligned to {rules.BUCKET_SECONDS} s")
     rules.check_matrix_size(len(ids), len(starts))
     rows = BucketRepository(session).buckets_at(ids, starts)
-    return rules.dense_matrix(ids, starts, rows)
+    return BucketMatrix(ids, starts, *rules.dense_matrix(ids, starts, rows))
 
 
 def missing_buckets(
