@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -609,7 +609,7 @@ class _Loader(yaml.SafeLoader):
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str | int | Decimal | bool) or key is None:
+            if isinstance(key, Hashable):  # PyYAML itself refuses the others
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
                         "while constructing a mapping",
@@ -1067,11 +1067,17 @@ class _Conversion:
 
     def slo(self, index: int, slo: SLO) -> ObjectiveDraft | None:
         ref, spec = self.refs[index], slo.spec
-        used: set[tuple[int, str]] = {(index, p) for p in ("apiVersion", "kind", "metadata.name")}
+        used: set[tuple[int, str]] = set()  # (document, path) the draft carries, once it exists
         blocking: list[tuple[str, str]] = []
 
         def take(path: str, of: int = index) -> None:
             used.add((of, path))
+
+        def take_identity(of: int) -> None:
+            for path in ("apiVersion", "kind", "metadata.name"):
+                take(path, of)
+
+        take_identity(index)
 
         if spec.is_composite:
             reason = (
@@ -1086,15 +1092,15 @@ class _Conversion:
 
         sli, sli_at, sli_path = self.indicator(index, slo)
         objective = spec.objectives[0]
-        problem = _objectives_problem(spec.objectives, sli)
-        if problem:
-            raise OpenSloError(
-                ref, f"spec.{problem[0]}", f"{problem[1]} (SLI {spec.indicator_ref!r})"
-            )
         take(sli_path + (".thresholdMetric" if sli.threshold_metric else ".ratioMetric"), sli_at)
         if sli_at != index:
+            # Inline SLIs were checked against the objectives when read; a reference only now.
+            problem = _objectives_problem(spec.objectives, sli)
+            if problem:
+                reason = f"{problem[1]} (SLI {spec.indicator_ref!r})"
+                raise OpenSloError(ref, f"spec.{problem[0]}", reason)
             take("spec.indicatorRef")
-            used.update((sli_at, p) for p in ("apiVersion", "kind", "metadata.name"))
+            take_identity(sli_at)
 
         target: Decimal
         if objective.target is not None:
@@ -1156,7 +1162,7 @@ class _Conversion:
                 take(f"spec.alertPolicies[{i}].alertPolicyRef")
                 for at in self.named("AlertPolicy", policy.alert_policy_ref):
                     self.wanted.add(at)
-                    used.update((at, p) for p in ("apiVersion", "kind", "metadata.name"))
+                    take_identity(at)
             else:
                 assert policy.metadata is not None  # inline: validated when read
                 policies.append(policy.metadata.name)
@@ -1165,7 +1171,7 @@ class _Conversion:
 
         for at in self.named("Service", spec.service):
             self.wanted.add(at)
-            used.update((at, p) for p in ("apiVersion", "kind", "metadata.name"))
+            take_identity(at)
         for path in ("spec.service", "spec.description", "metadata.displayName", "metadata.labels"):
             take(path)
 
