@@ -495,7 +495,7 @@ def _openslo_document(
             known = ", ".join(format_duration(w.period) for w in windows.values())
             doc.fail(
                 _join(path, "count"),
-                f"no alert windows for an SLO period of {format_duration(period)} "
+                f"no alert windows for an SLO period of {count} days "
                 f"(alert windows known for: {known})",
                 tw.get("count"),
             )
