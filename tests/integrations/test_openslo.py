@@ -944,6 +944,15 @@ spec:
 """
 
 
+SECOND_CHECKOUT_ERRORS = """---
+apiVersion: openslo/v1
+kind: SLI
+metadata: {name: checkout-errors}
+spec:
+  thresholdMetric: {metricSource: {type: Prometheus, spec: {query: errors}}}
+"""
+
+
 def convert(*slos: str) -> tuple[list[ObjectiveDraft], list[Any]]:
     return to_drafts(parse_openslo(CATALOGUE + "".join(slos), source="catalogue.yaml"))
 
@@ -1073,7 +1082,7 @@ def test_an_sli_only_rejected_slos_use_says_so() -> None:
             "only used with a thresholdMetric",
         ),
         (
-            slo_yaml("a", "checkout-errors", "{target: 0.9}") + "---" + CATALOGUE.split("---")[1],
+            slo_yaml("a", "checkout-errors", "{target: 0.9}") + SECOND_CHECKOUT_ERRORS,
             "spec.indicatorRef",
             "2 SLIs named 'checkout-errors'",
         ),
