@@ -373,12 +373,17 @@ def validate_buckets(good: ArrayLike, total: ArrayLike, has_data: ArrayLike | No
     g, t = as_buckets("good", good), as_buckets("total", total)
     if g.shape != t.shape:
         raise ValueError(f"good and total differ in shape: {g.shape} and {t.shape}")
-    if not (np.isfinite(g).all() and np.isfinite(t).all()):
-        raise ValueError("bucket counts must be finite")
-    if (g < 0).any():
-        raise ValueError("bucket counts must not be negative")
-    if (g > t).any():
-        raise ValueError("good > total is invalid input")
+    if g.size:
+        # Reductions instead of element-wise masks where they suffice (this runs over every
+        # bucket): min/max propagate NaN, and once good >= 0 and total < inf hold, good <= total
+        # bounds both.
+        low, high = g.min(), t.max()
+        if np.isnan(low) or np.isnan(high) or np.isinf(high):
+            raise ValueError("bucket counts must be finite")
+        if low < 0:
+            raise ValueError("bucket counts must not be negative")
+        if (g > t).any():
+            raise ValueError("good > total is invalid input")
     if has_data is not None:
         mask = np.asarray(has_data, dtype=np.bool_)
         if mask.shape != t.shape:
