@@ -349,10 +349,11 @@ def bucket_ratio(good: FloatArray, total: FloatArray) -> FloatArray:
 
 def missing_ranges(present: Int64Array, start_epoch: int, end_epoch: int) -> list[tuple[int, int]]:
     """Half-open ranges of bucket starts in [start_epoch, end_epoch) without a stored bucket,
-    given the sorted starts that are present in it."""
+    given the sorted starts that are present (those outside the span are ignored)."""
     if end_epoch <= start_epoch:
         return []
-    edges = np.concatenate(([start_epoch - BUCKET_SECONDS], present, [end_epoch]))
+    inside = present[(present >= start_epoch) & (present < end_epoch)]
+    edges = np.concatenate(([start_epoch - BUCKET_SECONDS], inside, [end_epoch]))
     gaps = np.flatnonzero(np.diff(edges) > BUCKET_SECONDS)
     return [(int(edges[i]) + BUCKET_SECONDS, int(edges[i + 1])) for i in gaps]
 
