@@ -146,9 +146,9 @@ def window_counts(good: ArrayLike, total: ArrayLike, start: Index, stop: Index) 
     """Sums of buckets ``[start, stop)`` per objective: ``Σ good[:, start:stop]``, same for total.
 
     Bounds are clipped to ``[0, n_buckets]`` (an empty window has no data). With int bounds the
-    sum runs over a view of the columns, never a copy of the arrays. Per-objective bounds
-    (int arrays of shape ``(n,)``) mask the columns between the smallest start and the
-    largest stop, so lagging objectives cost only the width of the lag.
+    sum runs over a view of the columns, never a copy of float64 arrays. Per-objective bounds
+    (int arrays of shape ``(n,)``) mask the columns from the earliest start to the latest stop:
+    objectives whose telemetry lags a few buckets cost a few columns more, not a pass over all.
     """
     g = as_buckets("good", good)
     t = as_buckets("total", total)
