@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# One definition each, in the engine that computes with them.
+from accord.engine.periods import CalendarUnit
+from accord.engine.slo import MissingData
+
+__all__ = [
+    "BudgetingMethod",
+    "CalendarUnit",
+    "MissingData",
+    "MonitoringMode",
+    "PolicyAction",
+    "PolicyTrigger",
+    "SliKind",
+    "SourceKind",
+    "WindowKind",
+]
+
 
 class SliKind(StrEnum):
     AVAILABILITY = "availability"
@@ -26,12 +42,6 @@ class BudgetingMethod(StrEnum):
 class WindowKind(StrEnum):
     ROLLING = "rolling"
     CALENDAR = "calendar"
-
-
-class CalendarUnit(StrEnum):
-    WEEK = "week"
-    MONTH = "month"
-    QUARTER = "quarter"
 
 
 class MonitoringMode(StrEnum):
@@ -64,11 +74,3 @@ class PolicyAction(StrEnum):
     ESCALATE = "escalate"
     FREEZE_RELEASES = "freeze_releases"
     REQUIRE_REVIEW = "require_review"
-
-
-class MissingData(StrEnum):
-    """How a timeslice without data counts (occurrences: a missing bucket simply has no events)."""
-
-    IGNORE = "ignore"
-    GOOD = "good"
-    BAD = "bad"
