@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,9 @@ from sqlalchemy.orm import Session
 from accord.agreements.enums import AgreementKind
 from accord.app import api_operations, create_app
 from accord.config import Settings
+from accord.exclusions import service as exclusions_service
+from accord.exclusions.enums import ExclusionKind
+from accord.exclusions.schemas import ExclusionCreate
 from accord.identity.deps import declared_requirement
 from accord.identity.enums import PrincipalKind, Role
 from accord.identity.rules import ROLE_PERMISSIONS, Permission
@@ -103,6 +107,16 @@ VALID_FOREIGN_INPUT: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/services/{slug}"): {"json": {}},
     ("PATCH", "/customers/{code}"): {"json": {}},
     ("POST", "/customers/{code}/contacts"): {"json": {"principal": "member"}},
+    ("POST", "/services/{slug}/exclusions"): {
+        "json": {
+            "kind": "exception",
+            "starts_at": "2031-01-01T00:00:00Z",
+            "ends_at": "2031-01-01T01:00:00Z",
+            "reason": REASON,
+        }
+    },
+    ("POST", "/exclusions/{exclusion_id}/approve"): {"json": {"reason": REASON}},
+    ("POST", "/exclusions/{exclusion_id}/reject"): {"json": {"reason": REASON}},
 }
 
 
@@ -113,6 +127,7 @@ def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
         "slug": f"svc-{unit}",
         "depends_on": f"svc-{unit}",
         "link_id": "999999",
+        "exclusion_id": keys[f"exclusion:{unit}"],
         "grant_id": "999999",
         "token_id": "999999",
         "name": "member",
@@ -160,6 +175,20 @@ def world(session: Session) -> dict[str, str]:
             ),
             now=utc_now(),
         ).key
+        keys[f"key:exclusion:{unit}"] = str(
+            exclusions_service.declare_exclusion(
+                session,
+                actor=local_operator(),
+                service=f"svc-{unit}",
+                data=ExclusionCreate(
+                    kind=ExclusionKind.EXCEPTION,
+                    starts_at=datetime(2031, 1, 1, tzinfo=UTC),
+                    ends_at=datetime(2031, 1, 2, tzinfo=UTC),
+                    reason="a window to address",
+                ),
+                now=utc_now(),
+            ).id
+        )
     make_principal(session, "member")
     tokens = {}
     for role in Role:
@@ -193,9 +222,11 @@ def test_routes_are_discovered_and_guarded() -> None:
 
 
 def test_every_route_requires_a_token(client: TestClient, world: dict[str, str]) -> None:
-    keys = {unit: world[f"key:{unit}"] for unit in ("alpha", "beta")} | {
-        f"slo:{unit}": world[f"key:slo:{unit}"] for unit in ("alpha", "beta")
-    }
+    keys = (
+        {unit: world[f"key:{unit}"] for unit in ("alpha", "beta")}
+        | {f"slo:{unit}": world[f"key:slo:{unit}"] for unit in ("alpha", "beta")}
+        | {f"exclusion:{unit}": world[f"key:exclusion:{unit}"] for unit in ("alpha", "beta")}
+    )
     answers = {str(r): call(client, r, fill(r, "alpha", keys), None) for r in ROUTES}
     assert {route: status for route, status in answers.items() if status != 401} == {}
 
@@ -207,9 +238,11 @@ def test_role_matrix(role: Role, scope: str, client: TestClient, world: dict[str
     if token is None:
         assert role in (Role.INGEST, Role.EXTERNAL)  # cannot be granted in every unit
         return
-    keys = {unit: world[f"key:{unit}"] for unit in ("alpha", "beta")} | {
-        f"slo:{unit}": world[f"key:slo:{unit}"] for unit in ("alpha", "beta")
-    }
+    keys = (
+        {unit: world[f"key:{unit}"] for unit in ("alpha", "beta")}
+        | {f"slo:{unit}": world[f"key:slo:{unit}"] for unit in ("alpha", "beta")}
+        | {f"exclusion:{unit}": world[f"key:exclusion:{unit}"] for unit in ("alpha", "beta")}
+    )
     failures = []
     for route in ROUTES:
         allowed = route.allowed(role, global_grant=scope == "global")

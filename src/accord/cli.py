@@ -23,6 +23,7 @@ from accord.config import Settings, get_settings
 from accord.db import migrate
 from accord.db.session import CommandDatabase, Database
 from accord.demo import portfolio
+from accord.exclusions import cli as exclusions_cli
 from accord.identity import cli as identity_cli
 from accord.kit.errors import AccordError
 from accord.kit.time import utc_now
@@ -40,6 +41,7 @@ db_app = typer.Typer(help="Schema migrations (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(agreements_cli.app, name="agreements")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(exclusions_cli.app, name="exclusions")
 app.add_typer(identity_cli.principals_app, name="principals")
 app.add_typer(identity_cli.tokens_app, name="tokens")
 

@@ -12,6 +12,7 @@ from accord.audit import endpoints as audit_endpoints
 from accord.audit import pages as audit_pages
 from accord.catalogue import endpoints as catalogue_endpoints
 from accord.catalogue import pages as catalogue_pages
+from accord.exclusions import endpoints as exclusions_endpoints
 from accord.identity import endpoints as identity_endpoints
 from accord.identity import pages as identity_pages
 from accord.objectives import endpoints as objectives_endpoints
@@ -25,6 +26,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     approvals_endpoints.router,
     support_endpoints.router,
     objectives_endpoints.router,
+    exclusions_endpoints.router,
     audit_endpoints.router,
 )
 
