@@ -27,6 +27,7 @@ from accord.exclusions import cli as exclusions_cli
 from accord.identity import cli as identity_cli
 from accord.kit.errors import AccordError
 from accord.kit.time import utc_now
+from accord.objectives import cli as objectives_cli
 from accord.tables import metadata
 
 console = Console(soft_wrap=True)  # never break paths and tokens across lines
@@ -44,6 +45,7 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(exclusions_cli.app, name="exclusions")
 app.add_typer(identity_cli.principals_app, name="principals")
 app.add_typer(identity_cli.tokens_app, name="tokens")
+app.add_typer(objectives_cli.app, name="objectives")
 
 
 @app.callback()
