@@ -36,6 +36,8 @@ from accord.identity.service import local_operator
 from accord.kit.time import utc_now
 from accord.objectives import service as objectives_service
 from accord.objectives.enums import SliKind
+from accord.objectives.policies import service as policies_service
+from accord.objectives.policies.schemas import PolicyCreate
 from accord.objectives.schemas import ObjectiveCreate
 from accord.routes import API_PREFIX
 from tests.factories.agreements import make_agreement
@@ -117,6 +119,11 @@ VALID_FOREIGN_INPUT: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/exclusions/{exclusion_id}/approve"): {"json": {"reason": REASON}},
     ("POST", "/exclusions/{exclusion_id}/reject"): {"json": {"reason": REASON}},
+    ("PUT", "/policies/{name}/thresholds"): {
+        "json": {
+            "thresholds": [{"trigger": "page_alert", "actions": [{"kind": "freeze_releases"}]}]
+        }
+    },
 }
 
 
@@ -142,6 +149,8 @@ def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
         values["code"] = "cloudco"
     elif route.tail.startswith("/customers/"):
         values["code"] = f"cust-{unit}"
+    elif route.tail.startswith("/policies/"):
+        values["name"] = f"policy-{unit}"
     path = route.path
     for name in route.params:
         path = path.replace("{" + name + "}", values[name])
@@ -188,6 +197,19 @@ def world(session: Session) -> dict[str, str]:
                 ),
                 now=utc_now(),
             ).id
+        )
+        policies_service.create_policy(
+            session,
+            actor=local_operator(),
+            data=PolicyCreate.model_validate(
+                {
+                    "name": f"policy-{unit}",
+                    "title": "A policy to address",
+                    "business_unit": unit,
+                    "thresholds": [{"trigger": "at_risk", "actions": [{"kind": "require_review"}]}],
+                }
+            ),
+            now=utc_now(),
         )
     make_principal(session, "member")
     tokens = {}

@@ -16,6 +16,7 @@ from accord.exclusions import endpoints as exclusions_endpoints
 from accord.identity import endpoints as identity_endpoints
 from accord.identity import pages as identity_pages
 from accord.objectives import endpoints as objectives_endpoints
+from accord.objectives.policies import endpoints as policies_endpoints
 
 API_PREFIX = "/api/v1"
 
@@ -26,6 +27,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     approvals_endpoints.router,
     support_endpoints.router,
     objectives_endpoints.router,
+    policies_endpoints.router,
     exclusions_endpoints.router,
     audit_endpoints.router,
 )

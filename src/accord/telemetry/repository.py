@@ -6,7 +6,8 @@ as ORM objects. The two backends differ where speed lives:
 - PostgreSQL: a load COPYs binary rows into a temporary staging table and merges them into
   ``sli_bucket`` with one ``INSERT … SELECT … ON CONFLICT``; the touched hourly rows are then
   recomputed from their buckets and the touched daily rows from their hours, server-side. Large
-  reads come back as binary COPY too and are parsed by numpy without one Python object per row.
+  reads come back as one bytea of binary records, parsed by numpy without a Python object per
+  row.
 - SQLite: ``executemany`` upserts and per-period recomputation on the same connection.
 
 Rollups are *recomputed* from the rows beneath them, never incremented: a re-sent bucket then
@@ -38,8 +39,7 @@ LOCK_STRIPES = 256
 
 _PG_EPOCH_OFFSET_US = 946_684_800 * 1_000_000
 """PostgreSQL's binary timestamps count microseconds from 2000-01-01 UTC."""
-_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-_COPY_HEADER = _COPY_SIGNATURE + struct.pack(">ii", 0, 0)
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _COPY_TRAILER = struct.pack(">h", -1)
 # One bucket as a binary COPY tuple: 4 fields, each a length and a big-endian value.
 _COPY_ROW = np.dtype(
@@ -55,6 +55,10 @@ _COPY_ROW = np.dtype(
         ("total", ">f8"),
     ]
 )
+_RECORD = np.dtype(
+    [("objective_id", ">i8"), ("start_us", ">i8"), ("good", ">f8"), ("total", ">f8")]
+)
+"""One bucket as the reads receive it (see `BucketRepository._bucket_rows`)."""
 _COPY_CHUNK_ROWS = 1_000_000
 """Rows per COPY write: bounds the memory of the encoded payload (50 bytes a row)."""
 
@@ -276,19 +280,23 @@ class BucketRepository(Repository[SliBucket]):
         """The stored buckets of the objectives with a start in [start_epoch, end_epoch)."""
         if len(objective_ids) == 0 or end_epoch <= start_epoch:
             return _empty_columns()
-        lo, hi = self._placeholder("lo", dbapi=True), self._placeholder("hi", dbapi=True)
         return self._bucket_rows(
-            f"bucket_start >= {lo} AND bucket_start < {hi}",
-            {"ids": objective_ids, "lo": start_epoch, "hi": end_epoch},
+            "bucket_start >= :lo AND bucket_start < :hi",
+            objective_ids,
+            {"lo": self._instant(start_epoch), "hi": self._instant(end_epoch)},
         )
 
     def buckets_at(self, objective_ids: Int64Array, starts: Int64Array) -> BucketColumns:
         """The stored buckets of the objectives starting at exactly the given instants."""
         if len(objective_ids) == 0 or len(starts) == 0:
             return _empty_columns()
+        instants: Any = (
+            [rules.instant_of(int(e)) for e in starts]
+            if self._postgresql
+            else json.dumps(_sqlite_instants(starts))
+        )
         return self._bucket_rows(
-            f"bucket_start {self._in_list('starts', dbapi=True)}",
-            {"ids": objective_ids, "starts": starts},
+            f"bucket_start {self._in_list('starts')}", objective_ids, {"starts": instants}
         )
 
     def starts_between(self, objective_id: int, start_epoch: int, end_epoch: int) -> Int64Array:
@@ -300,25 +308,33 @@ class BucketRepository(Repository[SliBucket]):
 
     # ------------------------------------------------------------------------------ plumbing
 
-    def _bucket_rows(self, condition: str, params: dict[str, Any]) -> BucketColumns:
-        """Bucket rows of ``params['ids']`` matching ``condition`` as columns; the other params
-        are epoch seconds (an int, or an array for a list parameter)."""
-        ids = [int(i) for i in params.pop("ids")]
+    def _bucket_rows(
+        self, condition: str, objective_ids: Int64Array, params: dict[str, Any]
+    ) -> BucketColumns:
+        """The objectives' bucket rows matching ``condition``, as columns.
+
+        PostgreSQL packs them server-side into one bytea of fixed-width binary records (ids,
+        timestamps, floats: the types' own send functions), which numpy decodes in one pass: a
+        6-hour matrix of 10,000 objectives is 720,000 rows, and one Python tuple per row (or
+        one COPY message per row) would cost several times the query itself.
+        """
+        params = {**params, "ids": self._ids_param(objective_ids.tolist())}
+        where = f"WHERE objective_id {self._in_ids()} AND {condition}"
         if self._postgresql:
-            return self._bucket_rows_postgresql(ids, condition, params)
-        bound: dict[str, Any] = {"ids": json.dumps(ids)}
-        for name, value in params.items():
-            bound[name] = (
-                json.dumps(_sqlite_instants(value))
-                if isinstance(value, np.ndarray)
-                else _sqlite_instant(int(value))
-            )
+            blob = self.session.execute(
+                text(
+                    "SELECT string_agg(int8send(objective_id) || timestamptz_send(bucket_start) "
+                    f"|| float8send(good) || float8send(total), ''::bytea) FROM sli_bucket {where}"
+                ),
+                params,
+            ).scalar_one()
+            return _empty_columns() if blob is None else _decode_records(bytes(blob))
         rows = self.session.execute(
             text(
                 "SELECT objective_id, CAST(strftime('%s', bucket_start) AS INTEGER), good, total "
-                f"FROM sli_bucket WHERE objective_id {self._in_ids()} AND {condition}"
+                f"FROM sli_bucket {where}"
             ),
-            bound,
+            params,
         ).all()
         if not rows:
             return _empty_columns()
@@ -330,47 +346,15 @@ class BucketRepository(Repository[SliBucket]):
             np.array(total, dtype=np.float64),
         )
 
-    def _bucket_rows_postgresql(
-        self, ids: list[int], condition: str, params: dict[str, Any]
-    ) -> BucketColumns:
-        """PostgreSQL sends the rows as binary COPY, decoded by numpy in one pass: a 6-hour
-        matrix of 10,000 objectives is 720,000 rows, far too many for one Python tuple each."""
-        bound: dict[str, Any] = {"ids": ids}
-        for name, value in params.items():
-            bound[name] = (
-                [rules.instant_of(int(e)) for e in value]
-                if isinstance(value, np.ndarray)
-                else rules.instant_of(int(value))
-            )
-        chunks = []
-        with (
-            self._dbapi().cursor() as cur,
-            cur.copy(
-                "COPY (SELECT objective_id, bucket_start, good, total FROM sli_bucket "
-                f"WHERE objective_id {self._in_list('ids', dbapi=True)} AND {condition}) "
-                "TO STDOUT (FORMAT BINARY)",
-                bound,
-            ) as copy,
-        ):
-            for block in copy:
-                chunks.append(bytes(block))
-        return _decode_binary_copy(b"".join(chunks))
-
     def _in_ids(self) -> str:
         return self._in_list("ids")
 
-    def _in_list(self, name: str, *, dbapi: bool = False) -> str:
+    def _in_list(self, name: str) -> str:
         """A membership test against one list parameter, whatever its length: an array on
         PostgreSQL, a JSON array on SQLite (no limit on host parameters either way)."""
-        placeholder = self._placeholder(name, dbapi=dbapi)
         if self._postgresql:
-            return f"= ANY({placeholder})"
-        return f"IN (SELECT value FROM json_each({placeholder}))"
-
-    def _placeholder(self, name: str, *, dbapi: bool = False) -> str:
-        # Statements given to the psycopg cursor itself (COPY) use its paramstyle, not
-        # SQLAlchemy's; SQLite's statements always go through SQLAlchemy.
-        return f"%({name})s" if dbapi and self._postgresql else f":{name}"
+            return f"= ANY(:{name})"
+        return f"IN (SELECT value FROM json_each(:{name}))"
 
     def _ids_param(self, ids: Sequence[int]) -> Any:
         return list(ids) if self._postgresql else json.dumps(list(ids))
@@ -401,16 +385,9 @@ def _binary_copy_payloads(columns: BucketColumns) -> list[bytes]:
     return payloads
 
 
-def _decode_binary_copy(data: bytes) -> BucketColumns:
-    """Binary COPY output of (bigint, timestamptz, float8, float8) rows without NULLs."""
-    if not data.startswith(_COPY_SIGNATURE):
-        raise ValueError("not PostgreSQL binary COPY data")
-    extension = struct.unpack_from(">i", data, len(_COPY_SIGNATURE) + 4)[0]
-    begin = len(_COPY_SIGNATURE) + 8 + extension
-    end = len(data) - len(_COPY_TRAILER)
-    rows = np.frombuffer(data[begin:end], dtype=_COPY_ROW)
-    if len(rows) and not (np.all(rows["fields"] == 4) and np.all(rows["len_good"] == 8)):
-        raise ValueError("unexpected row layout in COPY data")
+def _decode_records(data: bytes) -> BucketColumns:
+    """Records of (int8, timestamptz, float8, float8) in PostgreSQL's binary send formats."""
+    rows = np.frombuffer(data, dtype=_RECORD)
     return BucketColumns(
         rows["objective_id"].astype(np.int64),
         (rows["start_us"].astype(np.int64) + _PG_EPOCH_OFFSET_US) // 1_000_000,
