@@ -19,6 +19,7 @@ from accord.agreements import cli as agreements_cli
 from accord.app import check_ready_to_serve, create_app
 from accord.audit import cli as audit_cli
 from accord.audit import service as audit_service
+from accord.compliance import cli as compliance_cli
 from accord.config import Settings, get_settings
 from accord.db import migrate
 from accord.db.session import CommandDatabase, Database
@@ -46,6 +47,7 @@ app.add_typer(exclusions_cli.app, name="exclusions")
 app.add_typer(identity_cli.principals_app, name="principals")
 app.add_typer(identity_cli.tokens_app, name="tokens")
 app.add_typer(objectives_cli.app, name="objectives")
+app.add_typer(compliance_cli.app, name="slo")
 
 
 @app.callback()

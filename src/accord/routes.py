@@ -12,6 +12,7 @@ from accord.audit import endpoints as audit_endpoints
 from accord.audit import pages as audit_pages
 from accord.catalogue import endpoints as catalogue_endpoints
 from accord.catalogue import pages as catalogue_pages
+from accord.compliance import endpoints as compliance_endpoints
 from accord.exclusions import endpoints as exclusions_endpoints
 from accord.identity import endpoints as identity_endpoints
 from accord.identity import pages as identity_pages
@@ -28,6 +29,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     support_endpoints.router,
     objectives_endpoints.router,
     policies_endpoints.router,
+    compliance_endpoints.router,
     exclusions_endpoints.router,
     audit_endpoints.router,
 )

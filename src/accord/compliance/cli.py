@@ -1,0 +1,112 @@
+"""`accord slo …`: objectives judged now (a Rich table) and the evaluation pass."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from accord.compliance import service as compliance_service
+from accord.compliance.schemas import StatusRead
+from accord.db.session import CommandDatabase
+from accord.identity import service as identity_service
+from accord.kit.time import utc_now
+
+console = Console(soft_wrap=True)
+app = typer.Typer(help="Service level objectives: status and evaluation.", no_args_is_help=True)
+
+
+def _instant(value: str | None) -> datetime:
+    if value is None:
+        return utc_now()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 instant") from error
+    if parsed.tzinfo is None:
+        raise typer.BadParameter("give the instant with its UTC offset, e.g. 2026-11-26T12:00Z")
+    return parsed
+
+
+AtOption = Annotated[
+    str | None, typer.Option("--at", help="ISO 8601 instant with offset; default now.")
+]
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    service: Annotated[str | None, typer.Option(help="Only this service's objectives.")] = None,
+    at: AtOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """Every objective judged at an instant: SLI, budget left, burn, alerts, risk."""
+    when = _instant(at)
+    database = CommandDatabase.of(ctx.obj)
+    with database.unit_of_work(write=False) as session:
+        rows = compliance_service.statuses_at(
+            session, actor=identity_service.local_operator(), service=service, at=when
+        )
+    if as_json:
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        return
+    console.print(_table(rows))
+
+
+@app.command("evaluate")
+def evaluate(
+    ctx: typer.Context,
+    at: AtOption = None,
+    history: Annotated[
+        bool, typer.Option(help="Keep a snapshot per objective in the status history.")
+    ] = True,
+) -> None:
+    """Judge every objective, record status and history, and act on error budget policies
+    (run it at the tiers' evaluation interval, e.g. from cron, until the worker does)."""
+    when = _instant(at)
+    database = CommandDatabase.of(ctx.obj)
+    with database.unit_of_work() as session:
+        summary = compliance_service.evaluate_objectives(
+            session, actor=identity_service.local_operator(), at=when, history=history
+        )
+    console.print(
+        f"evaluated {summary.objectives} objectives at {summary.evaluated_at.isoformat()}: "
+        f"{summary.at_risk} at risk, {summary.page_alerts} paging, "
+        f"{summary.ticket_alerts} ticket alerts; policy events "
+        f"{summary.policy_events_opened} opened, {summary.policy_events_recovered} recovered"
+    )
+
+
+def _percent(value: float | None, digits: int = 3) -> str:
+    return "no data" if value is None else f"{value * 100:.{digits}f} %"
+
+
+def _table(rows: list[StatusRead]) -> Table:
+    table = Table(
+        "objective", "service", "target", "SLI", "budget left", "burn 1h", "burn 6h",
+        "alerts", "exhausted by", "risk", "coverage",
+    )  # fmt: skip
+    for r in rows:
+        alerts = " ".join(
+            name for name, on in (("page", r.page_alert), ("ticket", r.ticket_alert)) if on
+        )
+        left = 1.0 - r.budget_consumed
+        table.add_row(
+            r.objective,
+            escape(r.service),
+            f"{float(r.target) * 100:g} %",
+            _percent(r.sli),
+            f"[red]{left * 100:.1f} %[/red]" if left < 0 else f"{left * 100:.1f} %",
+            f"{r.burn_rates.get('1h', 0.0):.2f}",
+            f"{r.burn_rates.get('6h', 0.0):.2f}",
+            f"[red]{alerts}[/red]" if alerts else "—",
+            r.exhaustion_at.strftime("%Y-%m-%d %H:%M") if r.exhaustion_at else "—",
+            "[red]at risk[/red]" if r.at_risk else "ok",
+            f"{r.data_coverage * 100:.0f} %",
+        )
+    return table

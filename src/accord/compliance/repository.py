@@ -1,0 +1,142 @@
+"""Queries of compliance: current status, snapshots and policy events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from accord.compliance.enums import PolicyEventState
+from accord.compliance.models import ObjectiveStatus, PolicyEvent, StatusSnapshot
+from accord.db.repository import Repository
+
+_EVALUATION_COLUMNS = tuple(
+    c.name for c in ObjectiveStatus.__table__.columns if c.name != "objective_id"
+)
+
+
+class StatusRepository(Repository[ObjectiveStatus]):
+    model = ObjectiveStatus
+
+    def record(self, rows: Sequence[dict[str, Any]], *, history: bool) -> None:
+        """Upsert the current status of each objective (one statement) and, with ``history``,
+        append the same rows as snapshots. ``rows`` hold every column of ``ObjectiveStatus``."""
+        if not rows:
+            return
+        dialect = self.session.get_bind().dialect.name
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ObjectiveStatus)
+        self.session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["objective_id"],
+                set_={name: upsert.excluded[name] for name in _EVALUATION_COLUMNS},
+            ),
+            list(rows),
+        )
+        if history:
+            # A re-evaluation of the same instant replaces that snapshot, never duplicates it.
+            self.session.execute(
+                delete(StatusSnapshot).where(
+                    StatusSnapshot.evaluated_at == rows[0]["evaluated_at"],
+                    StatusSnapshot.objective_id.in_({r["objective_id"] for r in rows}),
+                )
+            )
+            self.session.execute(insert(StatusSnapshot), list(rows))
+
+    def current(
+        self,
+        *,
+        units: frozenset[int] | None,
+        objective_ids: Iterable[int] | None,
+        after: int | None,
+        limit: int,
+    ) -> list[ObjectiveStatus]:
+        stmt = select(ObjectiveStatus).order_by(ObjectiveStatus.objective_id).limit(limit)
+        if objective_ids is not None:
+            stmt = stmt.where(ObjectiveStatus.objective_id.in_(set(objective_ids)))
+        if units is not None:
+            stmt = stmt.where(ObjectiveStatus.business_unit_id.in_(units))
+        if after is not None:
+            stmt = stmt.where(ObjectiveStatus.objective_id > after)
+        return list(self.session.scalars(stmt))
+
+    def forget(self, objective_ids: Iterable[int]) -> None:
+        """Drop the current status of objectives that are gone (history stays)."""
+        wanted = set(objective_ids)
+        if wanted:
+            self.session.execute(
+                delete(ObjectiveStatus).where(ObjectiveStatus.objective_id.in_(wanted))
+            )
+
+    def known_ids(self) -> set[int]:
+        return set(self.session.scalars(select(ObjectiveStatus.objective_id)))
+
+    def history(
+        self,
+        objective_id: int,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        after: int | None,
+        limit: int,
+    ) -> list[StatusSnapshot]:
+        stmt = (
+            select(StatusSnapshot)
+            .where(StatusSnapshot.objective_id == objective_id)
+            .order_by(StatusSnapshot.evaluated_at.desc(), StatusSnapshot.id.desc())
+            .limit(limit)
+        )
+        if since is not None:
+            stmt = stmt.where(StatusSnapshot.evaluated_at >= since)
+        if until is not None:
+            stmt = stmt.where(StatusSnapshot.evaluated_at < until)
+        if after is not None:
+            stmt = stmt.where(StatusSnapshot.id < after)
+        return list(self.session.scalars(stmt))
+
+
+class PolicyEventRepository(Repository[PolicyEvent]):
+    model = PolicyEvent
+
+    def open_of(self, objective_ids: Iterable[int]) -> list[PolicyEvent]:
+        wanted = set(objective_ids)
+        if not wanted:
+            return []
+        stmt = select(PolicyEvent).where(
+            PolicyEvent.objective_id.in_(wanted), PolicyEvent.state == PolicyEventState.OPEN
+        )
+        return list(self.session.scalars(stmt))
+
+    def open_freezes(self, service_id: int) -> list[PolicyEvent]:
+        stmt = (
+            select(PolicyEvent)
+            .where(
+                PolicyEvent.service_id == service_id,
+                PolicyEvent.state == PolicyEventState.OPEN,
+                PolicyEvent.freezes_releases.is_(True),
+            )
+            .order_by(PolicyEvent.opened_at)
+        )
+        return list(self.session.scalars(stmt))
+
+    def page(
+        self,
+        *,
+        objective_id: int | None,
+        units: frozenset[int] | None,
+        state: PolicyEventState | None,
+        after: int | None,
+        limit: int,
+    ) -> list[PolicyEvent]:
+        stmt = select(PolicyEvent).order_by(PolicyEvent.id.desc()).limit(limit)
+        if objective_id is not None:
+            stmt = stmt.where(PolicyEvent.objective_id == objective_id)
+        if units is not None:
+            stmt = stmt.where(PolicyEvent.business_unit_id.in_(units))
+        if state is not None:
+            stmt = stmt.where(PolicyEvent.state == state)
+        if after is not None:
+            stmt = stmt.where(PolicyEvent.id < after)
+        return list(self.session.scalars(stmt))

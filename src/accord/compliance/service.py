@@ -1,0 +1,811 @@
+"""Use cases of compliance: judge objectives at an instant from stored telemetry, keep their
+status and its history, act on error budget policies, and answer release gates.
+
+An evaluation reads, for all objectives at once, one aggregate per window from the telemetry
+rollups (the SLO period and the eight burn-rate windows), takes approved exclusions out, and
+hands the counts to the engine; nothing is ever looped per bucket here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from accord.audit import service as audit_service
+from accord.catalogue import service as catalogue_service
+from accord.compliance import rules
+from accord.compliance.enums import PolicyEventState
+from accord.compliance.models import ObjectiveStatus, PolicyEvent, StatusSnapshot
+from accord.compliance.repository import PolicyEventRepository, StatusRepository
+from accord.compliance.schemas import (
+    BaselineRead,
+    EvaluationSummary,
+    FreezeReason,
+    PeriodPerformance,
+    PolicyEventRead,
+    ReleaseGate,
+    StatusRead,
+    TargetCandidate,
+)
+from accord.engine import alerting, baseline, slo, timeslices
+from accord.engine.periods import previous_periods
+from accord.exclusions import service as exclusions_service
+from accord.identity.rules import Actor, Permission
+from accord.objectives import service as objectives_service
+from accord.objectives.enums import BudgetingMethod, PolicyAction
+from accord.objectives.policies import service as policies_service
+from accord.objectives.policies.rules import Threshold
+from accord.objectives.policies.schemas import EscalateAction
+from accord.objectives.rules import BUCKET_SECONDS, objective_key
+from accord.objectives.schemas import CalendarWindow, ObjectiveDefinition
+from accord.telemetry import service as telemetry_service
+from accord.telemetry.schemas import WindowCounts as StoredCounts
+
+READ = Permission.OBJECTIVES_READ
+
+
+# ===================================================================================== reading
+
+
+def get_status(
+    session: Session, *, actor: Actor, key: str, at: datetime | None, now: datetime
+) -> StatusRead:
+    """The objective judged at ``at`` (default now), computed afresh and not recorded."""
+    objective = objectives_service.visible_objective(session, actor=actor, key=key)
+    definitions = objectives_service.definitions(session, ids=[objective.id])
+    judged = judge(session, definitions, at or now)
+    return _present(session, judged)[0]
+
+
+def statuses_at(
+    session: Session, *, actor: Actor, service: str | None, at: datetime
+) -> list[StatusRead]:
+    """Every visible objective (of one service) judged at ``at``, computed afresh."""
+    actor.require_anywhere(READ)
+    ids = None
+    if service is not None:
+        found = catalogue_service.visible_service(session, actor=actor, slug=service)
+        ids = [o.id for o in objectives_service.objectives_of_services(session, [found.id])]
+    definitions = objectives_service.definitions(
+        session, units=actor.scope(READ).unit_filter, ids=ids
+    )
+    return _present(session, judge(session, definitions, at))
+
+
+def list_current(
+    session: Session,
+    *,
+    actor: Actor,
+    service: str | None,
+    after: int | None,
+    limit: int,
+) -> tuple[list[StatusRead], int | None]:
+    """The status recorded by the latest evaluation of each visible objective."""
+    actor.require_anywhere(READ)
+    ids = None
+    if service is not None:
+        found = catalogue_service.visible_service(session, actor=actor, slug=service)
+        ids = [o.id for o in objectives_service.objectives_of_services(session, [found.id])]
+    rows = StatusRepository(session).current(
+        units=actor.scope(READ).unit_filter, objective_ids=ids, after=after, limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _present_rows(session, rows), rows[-1].objective_id if more and rows else None
+
+
+def list_history(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    since: datetime | None,
+    until: datetime | None,
+    after: int | None,
+    limit: int,
+) -> tuple[list[StatusRead], int | None]:
+    objective = objectives_service.visible_objective(session, actor=actor, key=key)
+    rows = StatusRepository(session).history(
+        objective.id, since=since, until=until, after=after, limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _present_rows(session, rows), rows[-1].id if more and rows else None
+
+
+def list_policy_events(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str | None,
+    state: PolicyEventState | None,
+    after: int | None,
+    limit: int,
+) -> tuple[list[PolicyEventRead], int | None]:
+    actor.require_anywhere(READ)
+    objective_id = None
+    if key is not None:
+        objective_id = objectives_service.visible_objective(session, actor=actor, key=key).id
+    rows = PolicyEventRepository(session).page(
+        objective_id=objective_id,
+        units=actor.scope(READ).unit_filter,
+        state=state,
+        after=after,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _present_events(session, rows), rows[-1].id if more and rows else None
+
+
+def release_gate(session: Session, *, actor: Actor, slug: str, now: datetime) -> ReleaseGate:
+    """Frozen while any objective of the service has an open policy event that freezes
+    releases; the reasons name the objective, the policy and what was crossed."""
+    service = catalogue_service.visible_service(session, actor=actor, slug=slug, permission=READ)
+    events = PolicyEventRepository(session).open_freezes(service.id)
+    presented = _present_events(session, events)
+    return ReleaseGate(
+        service=service.slug,
+        frozen=bool(events),
+        reasons=[
+            FreezeReason(
+                objective=e.objective,
+                policy=e.policy,
+                trigger=e.trigger,
+                since=e.opened_at,
+                budget_consumed=e.detail.get("budget_consumed"),
+            )
+            for e in presented
+        ],
+        checked_at=now,
+    )
+
+
+# ================================================================================== evaluating
+
+
+@dataclass
+class Judgement:
+    """One objective judged at one instant (what a status row holds)."""
+
+    definition: ObjectiveDefinition
+    period: rules.Period
+    good: float
+    total: float
+    sli: float | None
+    budget_consumed: float
+    burn_rates: dict[str, float]
+    page_alert: bool
+    ticket_alert: bool
+    exhaustion_at: datetime | None
+    at_risk: bool
+    data_coverage: float
+    evaluated_at: datetime
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "objective_id": self.definition.id,
+            "business_unit_id": self.definition.business_unit_id,
+            "evaluated_at": self.evaluated_at,
+            "window_start": self.period.start,
+            "window_end": self.period.stop,
+            "good": self.good,
+            "total": self.total,
+            "sli": self.sli,
+            "budget_consumed": self.budget_consumed,
+            "burn_rates": self.burn_rates,
+            "page_alert": self.page_alert,
+            "ticket_alert": self.ticket_alert,
+            "exhaustion_at": self.exhaustion_at,
+            "at_risk": self.at_risk,
+            "data_coverage": self.data_coverage,
+        }
+
+
+def evaluate_objectives(
+    session: Session,
+    *,
+    actor: Actor,
+    at: datetime,
+    objective_ids: Iterable[int] | None = None,
+    history: bool = True,
+) -> EvaluationSummary:
+    """Judge every live objective (or the given ones) at ``at``; record the current status,
+    a snapshot per objective (with ``history``) and policy events. A system job: the actor is
+    the scheduler or the operator running it, recorded on policy events."""
+    definitions = objectives_service.definitions(session, ids=objective_ids)
+    judged = judge(session, definitions, at)
+    statuses = StatusRepository(session)
+    statuses.record([j.row() for j in judged], history=history)
+    if objective_ids is None:
+        statuses.forget(statuses.known_ids() - {d.id for d in definitions})
+    opened, recovered = _apply_policies(session, actor, judged, at)
+    return EvaluationSummary(
+        evaluated_at=rules.evaluation_stop(at),
+        objectives=len(judged),
+        at_risk=sum(j.at_risk for j in judged),
+        page_alerts=sum(j.page_alert for j in judged),
+        ticket_alerts=sum(j.ticket_alert for j in judged),
+        policy_events_opened=opened,
+        policy_events_recovered=recovered,
+    )
+
+
+def judge(
+    session: Session, definitions: Sequence[ObjectiveDefinition], at: datetime
+) -> list[Judgement]:
+    """Every objective judged at ``at`` from stored telemetry, nothing written."""
+    if not definitions:
+        return []
+    stop = rules.evaluation_stop(at)
+    end = rules.bucket_number(stop)
+    periods = {d.id: rules.period_at(d.window, at) for d in definitions}
+    reader = _CountsReader(session, definitions, periods, stop)
+    judged: list[Judgement] = []
+    groups: dict[tuple[int, datetime], list[ObjectiveDefinition]] = defaultdict(list)
+    for d in definitions:
+        groups[(periods[d.id].seconds, periods[d.id].start)].append(d)
+    for (seconds, start), members in groups.items():
+        source = reader.source([d.id for d in members], start)
+        calendar = isinstance(members[0].window, CalendarWindow)
+        targets = np.array([float(d.target) for d in members])
+        evaluation = alerting.evaluate(
+            source,
+            end,
+            targets,
+            seconds,
+            period_start=rules.bucket_number(start) if calendar else None,
+            windows=rules.BURN_WINDOWS,
+            grain=BUCKET_SECONDS,
+            exhaustion_window_seconds=rules.EXHAUSTION_WINDOW_SECONDS,
+        )
+        period_counts = reader.period_counts([d.id for d in members], start)
+        expected = max((stop - start) // rules.GRAIN, 1)
+        for i, d in enumerate(members):
+            period = periods[d.id]
+            exhaustion = rules.exhaustion_instant(stop, float(evaluation.seconds_to_exhaustion[i]))
+            page, ticket = bool(evaluation.alerts.page[i]), bool(evaluation.alerts.ticket[i])
+            has_data = bool(evaluation.period.has_data[i])
+            judged.append(
+                Judgement(
+                    definition=d,
+                    period=period,
+                    good=float(evaluation.period.good[i]),
+                    total=float(evaluation.period.total[i]),
+                    sli=float(evaluation.sli[i]) if has_data else None,
+                    budget_consumed=float(evaluation.consumed[i]),
+                    burn_rates={
+                        rules.window_label(length): _finite(burn[i])
+                        for length, burn in sorted(evaluation.alerts.burn.items())
+                    },
+                    page_alert=page,
+                    ticket_alert=ticket,
+                    exhaustion_at=exhaustion,
+                    at_risk=rules.at_risk(
+                        page=page, ticket=ticket, exhaustion_at=exhaustion, period=period
+                    ),
+                    data_coverage=min(float(period_counts.buckets[i]) / expected, 1.0),
+                    evaluated_at=stop,
+                )
+            )
+    return judged
+
+
+def _finite(value: float) -> float:
+    return float(value) if math.isfinite(value) else 0.0
+
+
+@dataclass
+class _Exclusion:
+    start: datetime
+    stop: datetime
+    counts_as_good: bool
+
+
+@dataclass
+class _CountsReader:
+    """Reads the counts the engine asks for, for many objectives at once, with approved
+    exclusions taken out. Windows are keyed by bucket numbers since the epoch."""
+
+    session: Session
+    definitions: Sequence[ObjectiveDefinition]
+    periods: dict[int, rules.Period]
+    stop: datetime
+    _windows: dict[tuple[int, int], StoredCounts] = field(default_factory=dict)
+    _exclusions: dict[int, list[_Exclusion]] = field(default_factory=dict)
+    _by_id: dict[int, ObjectiveDefinition] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_id = {d.id: d for d in self.definitions}
+        ids = list(self._by_id)
+        earliest = min(
+            [p.start for p in self.periods.values()]
+            + [self.stop - timedelta(seconds=max(rules.burn_window_lengths()))]
+        )
+        self._exclusions = self._load_exclusions(earliest)
+        for length in rules.burn_window_lengths():
+            self._read(ids, self.stop - timedelta(seconds=length))
+
+    def source(self, ids: list[int], start: datetime) -> _WindowSource:
+        self._read(ids, start)
+        return _WindowSource(self, ids)
+
+    def period_counts(self, ids: list[int], start: datetime) -> StoredCounts:
+        return self._subset(self._read(ids, start), ids)
+
+    def counts(self, ids: list[int], start: int, stop: int) -> slo.WindowCounts:
+        """Engine counts over buckets [start, stop) for ``ids``; a period window of a
+        timeslice objective counts slices instead of events."""
+        stored = self._subset(self._windows[(start, stop)], ids)
+        good, total = stored.good.copy(), stored.total.copy()
+        for i, objective_id in enumerate(ids):
+            d = self._by_id[objective_id]
+            period = self.periods[objective_id]
+            is_period = start == rules.bucket_number(period.start)
+            if not is_period or d.budgeting_method is BudgetingMethod.OCCURRENCES:
+                continue
+            good[i], total[i] = self._slices(d, period)
+        return slo.WindowCounts(good, total)
+
+    def _slices(self, d: ObjectiveDefinition, period: rules.Period) -> tuple[float, float]:
+        """(good slices, slices counted) or (Σ slice ratios, slices) for one objective."""
+        assert d.timeslice_seconds is not None
+        slice_buckets = d.timeslice_seconds // BUCKET_SECONDS
+        # Whole slices only, aligned to the period's start.
+        whole = ((period.stop - period.start) // rules.GRAIN) // slice_buckets * slice_buckets
+        end = period.start + whole * rules.GRAIN
+        if whole == 0:
+            return 0.0, 0.0
+        matrix = telemetry_service.recent_buckets(self.session, [d.id], period.start, end)
+        good, total, has_data = matrix.good, matrix.total, matrix.has_data
+        for exclusion in self._exclusions.get(d.id, []):
+            mask = slo.exclusion_mask(
+                good.shape[1], period.start, BUCKET_SECONDS, [(exclusion.start, exclusion.stop)]
+            )
+            good, total, has_data = slo.apply_exclusions(
+                good, total, has_data, mask, exclusion.counts_as_good
+            )
+        if d.budgeting_method is BudgetingMethod.TIMESLICES:
+            assert d.timeslice_threshold is not None
+            result = timeslices.timeslice_sli(
+                good, total, has_data, slice_buckets, float(d.timeslice_threshold), d.missing_data
+            )
+        else:
+            result = timeslices.ratio_timeslices_sli(
+                good, total, has_data, slice_buckets, d.missing_data
+            )
+        return float(result.good[0]), float(result.total[0])
+
+    def _read(self, ids: list[int], start: datetime) -> StoredCounts:
+        key = (rules.bucket_number(start), rules.bucket_number(self.stop))
+        if key not in self._windows:
+            counts = telemetry_service.window_counts(self.session, ids, start, self.stop)
+            self._windows[key] = self._without_exclusions(counts, start)
+        elif not set(ids) <= set(self._windows[key].objective_ids.tolist()):
+            # Another group already read this window for other objectives: read the rest.
+            have = self._windows[key]
+            missing = sorted(set(ids) - set(have.objective_ids.tolist()))
+            extra = self._without_exclusions(
+                telemetry_service.window_counts(self.session, missing, start, self.stop), start
+            )
+            self._windows[key] = StoredCounts(
+                objective_ids=np.concatenate([have.objective_ids, extra.objective_ids]),
+                good=np.concatenate([have.good, extra.good]),
+                total=np.concatenate([have.total, extra.total]),
+                buckets=np.concatenate([have.buckets, extra.buckets]),
+                ratio_sum=np.concatenate([have.ratio_sum, extra.ratio_sum]),
+            )
+        return self._windows[key]
+
+    def _without_exclusions(self, counts: StoredCounts, start: datetime) -> StoredCounts:
+        """Take out (or count as good) the buckets approved exclusions fully cover."""
+        affected = [
+            (i, int(o)) for i, o in enumerate(counts.objective_ids) if int(o) in self._exclusions
+        ]
+        if not affected:
+            return counts
+        good, total = counts.good.copy(), counts.total.copy()
+        buckets, ratio_sum = counts.buckets.copy(), counts.ratio_sum.copy()
+        for i, objective_id in affected:
+            for exclusion in self._exclusions[objective_id]:
+                lo, hi = max(exclusion.start, start), min(exclusion.stop, self.stop)
+                if lo >= hi:
+                    continue
+                part = telemetry_service.window_counts(self.session, [objective_id], lo, hi)
+                if exclusion.counts_as_good:
+                    good[i] += part.total[0] - part.good[0]
+                    ratio_sum[i] += part.buckets[0] - part.ratio_sum[0]
+                else:
+                    good[i] -= part.good[0]
+                    total[i] -= part.total[0]
+                    buckets[i] -= part.buckets[0]
+                    ratio_sum[i] -= part.ratio_sum[0]
+        # Subtraction in floating point can leave -0.0000001: clamp to the invariant.
+        total = np.maximum(total, 0.0)
+        good = np.clip(good, 0.0, total)
+        return StoredCounts(
+            objective_ids=counts.objective_ids,
+            good=good,
+            total=total,
+            buckets=np.maximum(buckets, 0),
+            ratio_sum=np.maximum(ratio_sum, 0.0),
+        )
+
+    def _load_exclusions(self, earliest: datetime) -> dict[int, list[_Exclusion]]:
+        """Approved maintenance windows and exceptions as bucket-aligned spans per objective.
+
+        Only buckets an exclusion fully covers are excluded (the engine's rule): its start is
+        rounded up and its end down to bucket boundaries."""
+        by_service: dict[int, list[int]] = defaultdict(list)
+        for d in self.definitions:
+            by_service[d.service_id].append(d.id)
+        found: dict[int, list[_Exclusion]] = defaultdict(list)
+        for window in exclusions_service.approved_windows(
+            self.session, list(by_service), earliest, self.stop
+        ):
+            start = rules.bucket_start(-(-(window.starts_at - rules.EPOCH) // rules.GRAIN))
+            stop = rules.bucket_start((window.ends_at - rules.EPOCH) // rules.GRAIN)
+            if stop <= start:
+                continue
+            targets = (
+                [window.objective_id]
+                if window.objective_id is not None
+                else by_service.get(window.service_id, [])
+            )
+            for objective_id in targets:
+                if objective_id in self._by_id:
+                    found[objective_id].append(
+                        _Exclusion(start=start, stop=stop, counts_as_good=window.counts_as_good)
+                    )
+        return _merged(found)
+
+    @staticmethod
+    def _subset(counts: StoredCounts, ids: list[int]) -> StoredCounts:
+        position = {int(o): i for i, o in enumerate(counts.objective_ids)}
+        rows = np.array([position[i] for i in ids], dtype=np.int64)
+        return StoredCounts(
+            objective_ids=counts.objective_ids[rows],
+            good=counts.good[rows],
+            total=counts.total[rows],
+            buckets=counts.buckets[rows],
+            ratio_sum=counts.ratio_sum[rows],
+        )
+
+
+def _merged(found: dict[int, list[_Exclusion]]) -> dict[int, list[_Exclusion]]:
+    """Overlapping exclusions of one objective merged, so no bucket is taken out twice. Where
+    one counts as good and an overlapping one does not, the overlap is left out (conservative:
+    the provider is never credited twice)."""
+    merged: dict[int, list[_Exclusion]] = {}
+    for objective_id, spans in found.items():
+        spans.sort(key=lambda s: s.start)
+        out: list[_Exclusion] = []
+        for span in spans:
+            if out and span.start <= out[-1].stop:
+                last = out[-1]
+                last.stop = max(last.stop, span.stop)
+                last.counts_as_good = last.counts_as_good and span.counts_as_good
+            else:
+                out.append(_Exclusion(span.start, span.stop, span.counts_as_good))
+        merged[objective_id] = out
+    return merged
+
+
+@dataclass
+class _WindowSource:
+    """The engine's view of stored counts for one group of objectives."""
+
+    reader: _CountsReader
+    ids: list[int]
+
+    @property
+    def n_objectives(self) -> int:
+        return len(self.ids)
+
+    def window(self, start: slo.Index, stop: slo.Index) -> slo.WindowCounts:
+        if not isinstance(start, int | np.integer) or not isinstance(stop, int | np.integer):
+            raise TypeError("stored windows are shared by the whole group")
+        return self.reader.counts(self.ids, int(start), int(stop))
+
+
+# ==================================================================================== policies
+
+
+def _apply_policies(
+    session: Session, actor: Actor, judged: list[Judgement], at: datetime
+) -> tuple[int, int]:
+    with_policy = [j for j in judged if j.definition.policy_id is not None]
+    if not with_policy:
+        return 0, 0
+    policies = policies_service.policy_for_objectives(
+        session, {j.definition.policy_id for j in with_policy if j.definition.policy_id}
+    )
+    events = PolicyEventRepository(session)
+    open_by_objective: dict[int, dict[int, PolicyEvent]] = defaultdict(dict)
+    for event in events.open_of(j.definition.id for j in with_policy):
+        open_by_objective[event.objective_id][event.threshold_id] = event
+    opened = recovered = 0
+    stop = rules.evaluation_stop(at)
+    for j in with_policy:
+        assert j.definition.policy_id is not None
+        policy = policies.get(j.definition.policy_id)
+        if policy is None:
+            continue
+        thresholds = {t.id: t for t in policy.thresholds}
+        state = rules.Crossing(
+            budget_consumed=j.budget_consumed,
+            page_alert=j.page_alert,
+            ticket_alert=j.ticket_alert,
+            at_risk=j.at_risk,
+        )
+        current = open_by_objective.get(j.definition.id, {})
+        change = rules.threshold_changes(
+            {tid: (t.trigger, t.consumed_at_least) for tid, t in thresholds.items()},
+            state,
+            current,
+        )
+        for threshold_id in sorted(change.opened, key=lambda t: thresholds[t].position):
+            _open_event(session, actor, j, policy.name, thresholds[threshold_id], stop)
+            opened += 1
+        for threshold_id in change.recovered:
+            event = current[threshold_id]
+            event.state = PolicyEventState.RECOVERED
+            event.closed_at = stop
+            _audit_event(session, actor, "policy.recovered", event, j, stop)
+            recovered += 1
+    session.flush()
+    return opened, recovered
+
+
+def _open_event(
+    session: Session,
+    actor: Actor,
+    j: Judgement,
+    policy: str,
+    threshold: Threshold,
+    at: datetime,
+) -> None:
+    actions = [a.model_dump(mode="json") for a in threshold.actions]
+    escalation = next((a for a in threshold.actions if isinstance(a, EscalateAction)), None)
+    event = PolicyEvent(
+        objective_id=j.definition.id,
+        threshold_id=threshold.id,
+        service_id=j.definition.service_id,
+        business_unit_id=j.definition.business_unit_id,
+        state=PolicyEventState.OPEN,
+        opened_at=at,
+        freezes_releases=threshold.has(PolicyAction.FREEZE_RELEASES),
+        escalate_to=escalation.role.value if escalation is not None else None,
+        respond_by=at + timedelta(hours=escalation.deadline_hours)
+        if escalation is not None
+        else None,
+        detail={
+            "policy": policy,
+            "position": threshold.position,
+            "trigger": threshold.trigger.value,
+            "consumed_at_least": str(threshold.consumed_at_least)
+            if threshold.consumed_at_least is not None
+            else None,
+            "budget_consumed": j.budget_consumed,
+            "burn_rates": j.burn_rates,
+            "page_alert": j.page_alert,
+            "ticket_alert": j.ticket_alert,
+            "at_risk": j.at_risk,
+            "actions": actions,
+        },
+    )
+    PolicyEventRepository(session).add(event)
+    _audit_event(session, actor, "policy.crossed", event, j, at)
+
+
+def _audit_event(
+    session: Session, actor: Actor, action: str, event: PolicyEvent, j: Judgement, at: datetime
+) -> None:
+    audit_service.record_event(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="objective",
+        entity_key=objective_key(j.definition.id),
+        business_unit_id=j.definition.business_unit_id,
+        after=_exact(
+            {
+                "policy_event": event.id,
+                "state": event.state.value,
+                "freezes_releases": event.freezes_releases,
+                "escalate_to": event.escalate_to,
+                "respond_by": event.respond_by,
+                **event.detail,
+            }
+        ),
+        now=at,
+    )
+
+
+def _exact(value: Any) -> Any:
+    """Floats as their shortest exact decimal text: the audit trail's canonical encoding takes
+    no floats, so what an auditor reads is what was computed, digit for digit."""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_exact(v) for v in value]
+    return value
+
+
+# ==================================================================================== baselines
+
+TARGET_LADDER = tuple(
+    Decimal(t) for t in ("0.9", "0.95", "0.99", "0.995", "0.999", "0.9995", "0.9999", "0.99999")
+)
+"""Candidate targets a recommendation chooses from (those at or above the tier's minimum)."""
+
+
+def get_baseline(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    periods: int,
+    achieved_in: int,
+    now: datetime,
+) -> BaselineRead:
+    """Per-period achievement over the last ``periods`` complete periods (the objective's
+    calendar unit, months for rolling windows), the baseline without declared peaks, and the
+    highest target met in ``achieved_in`` of them."""
+    objective = objectives_service.visible_objective(session, actor=actor, key=key)
+    definition = objectives_service.definitions(session, ids=[objective.id])[0]
+    window = definition.window
+    unit, zone = (
+        (window.unit.value, window.time_zone)
+        if isinstance(window, CalendarWindow)
+        else ("month", "UTC")
+    )
+    spans = previous_periods(now, unit, zone, periods)
+    good, total = np.zeros(len(spans)), np.zeros(len(spans))
+    for k, (start, end) in enumerate(spans):
+        counts = telemetry_service.window_counts(session, [objective.id], start, end)
+        good[k], total[k] = counts.good[0], counts.total[0]
+    peaks = [
+        (p.starts_at, p.ends_at)
+        for p in exclusions_service.peak_windows(
+            session, [objective.service_id], spans[0][0] if spans else now, now
+        )
+        if p.objective_id in (None, objective.id)
+    ]
+    is_peak = np.array(
+        [any(s < pe and ps < e for ps, pe in peaks) for s, e in spans], dtype=np.bool_
+    )
+    period_sli = slo.sli(slo.WindowCounts(good, total))
+    achieved = baseline.baseline(good[None, :], total[None, :], is_peak[None, :])[0]
+    tier = catalogue_service.tiers_by_level(session)[
+        catalogue_service.services_by_ids(session, [objective.service_id])[
+            objective.service_id
+        ].tier_level
+    ]
+    candidates = [t for t in TARGET_LADDER if t >= tier.min_target]
+    ordinary = period_sli[~is_peak]
+    recommendation = baseline.recommend_target(
+        ordinary, [float(c) for c in candidates], achieved_in=achieved_in, of_last=periods
+    )
+    by_float = {float(c): c for c in candidates}
+    return BaselineRead(
+        objective=objective_key(objective.id),
+        current_target=definition.target,
+        tier=tier.level,
+        tier_minimum=tier.min_target,
+        periods=[
+            PeriodPerformance(
+                start=s,
+                end=e,
+                good=float(good[k]),
+                total=float(total[k]),
+                sli=float(period_sli[k]) if total[k] > 0 else None,
+                peak=bool(is_peak[k]),
+            )
+            for k, (s, e) in enumerate(spans)
+        ],
+        baseline_sli=float(achieved) if math.isfinite(achieved) else None,
+        recommended_target=by_float.get(recommendation.target)
+        if recommendation.target is not None
+        else None,
+        achieved_in=achieved_in,
+        of_last=periods,
+        candidates=[
+            TargetCandidate(target=c, met_in=recommendation.met.get(float(c), 0))
+            for c in candidates
+        ],
+    )
+
+
+# ================================================================================= presenting
+
+
+def _present(session: Session, judged: list[Judgement]) -> list[StatusRead]:
+    services = catalogue_service.services_by_ids(session, {j.definition.service_id for j in judged})
+    return [
+        StatusRead(
+            objective=j.definition.key,
+            service=services[j.definition.service_id].slug,
+            target=j.definition.target,
+            evaluated_at=j.evaluated_at,
+            window_start=j.period.start,
+            window_end=j.period.stop,
+            good=j.good,
+            total=j.total,
+            sli=j.sli,
+            budget_consumed=j.budget_consumed,
+            budget_remaining=1.0 - j.budget_consumed,
+            burn_rates=j.burn_rates,
+            page_alert=j.page_alert,
+            ticket_alert=j.ticket_alert,
+            exhaustion_at=j.exhaustion_at,
+            at_risk=j.at_risk,
+            data_coverage=j.data_coverage,
+        )
+        for j in judged
+    ]
+
+
+def _present_rows(
+    session: Session, rows: Sequence[ObjectiveStatus | StatusSnapshot]
+) -> list[StatusRead]:
+    objectives = objectives_service.objectives_by_ids(session, {r.objective_id for r in rows})
+    services = catalogue_service.services_by_ids(
+        session, {o.service_id for o in objectives.values()}
+    )
+    return [
+        StatusRead(
+            objective=objective_key(r.objective_id),
+            service=services[objectives[r.objective_id].service_id].slug,
+            target=objectives[r.objective_id].target,
+            evaluated_at=r.evaluated_at,
+            window_start=r.window_start,
+            window_end=r.window_end,
+            good=r.good,
+            total=r.total,
+            sli=r.sli,
+            budget_consumed=r.budget_consumed,
+            budget_remaining=1.0 - r.budget_consumed,
+            burn_rates=r.burn_rates,
+            page_alert=r.page_alert,
+            ticket_alert=r.ticket_alert,
+            exhaustion_at=r.exhaustion_at,
+            at_risk=r.at_risk,
+            data_coverage=r.data_coverage,
+        )
+        for r in rows
+    ]
+
+
+def _present_events(session: Session, events: Sequence[PolicyEvent]) -> list[PolicyEventRead]:
+    services = catalogue_service.services_by_ids(session, {e.service_id for e in events})
+    return [
+        PolicyEventRead(
+            id=e.id,
+            objective=objective_key(e.objective_id),
+            service=services[e.service_id].slug,
+            policy=e.detail.get("policy", ""),
+            trigger=e.detail["trigger"],
+            consumed_at_least=Decimal(e.detail["consumed_at_least"])
+            if e.detail.get("consumed_at_least") is not None
+            else None,
+            state=e.state,
+            opened_at=e.opened_at,
+            closed_at=e.closed_at,
+            freezes_releases=e.freezes_releases,
+            escalate_to=e.escalate_to,
+            respond_by=e.respond_by,
+            detail=e.detail,
+        )
+        for e in events
+    ]
