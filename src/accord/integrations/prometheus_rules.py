@@ -36,8 +36,10 @@ from types import MappingProxyType
 from typing import Final, Literal, TypeAlias
 
 __all__ = [
+    "DISABLED_ALERTS",
     "GOOGLE_28D",
     "GOOGLE_30D",
+    "SLOTH_URL",
     "AlertSpec",
     "AlertWindow",
     "AlertWindows",
@@ -45,11 +47,22 @@ __all__ = [
     "EventsSli",
     "Generator",
     "KubernetesMeta",
+    "Node",
     "PrometheusSlo",
     "RawSli",
+    "annotation_name_problem",
     "format_duration",
+    "go_fixed",
+    "go_float",
+    "go_map_order",
+    "go_quote",
+    "label_name_problem",
+    "label_value_problem",
+    "name_problem",
     "parse_duration",
+    "query_problem",
     "render_rules",
+    "to_yaml",
     "window_catalogue",
 ]
 
@@ -145,18 +158,20 @@ def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
     return MappingProxyType(dict(mapping or {}))
 
 
-def _check_labels(what: str, labels: Mapping[str, str], *, keys: str = "label") -> None:
-    for key, value in labels.items():
-        problem = label_name_problem(key) if keys == "label" else _annotation_key_problem(key)
-        problem = problem or label_value_problem(value)
-        if problem:
-            raise ValueError(f"{what} {key!r}: {problem}")
-
-
-def _annotation_key_problem(value: str) -> str | None:
+def annotation_name_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid annotation name, or None when it is (label name syntax,
+    ``__name__`` included: annotations are not series labels)."""
     if not _LABEL_NAME.match(value):
         return f"{value!r} is not a valid annotation name ([a-zA-Z_][a-zA-Z0-9_]*)"
     return None
+
+
+def _check_labels(what: str, labels: Mapping[str, str], *, keys: str = "label") -> None:
+    for key, value in labels.items():
+        problem = label_name_problem(key) if keys == "label" else annotation_name_problem(key)
+        problem = problem or label_value_problem(value)
+        if problem:
+            raise ValueError(f"{what} {key!r}: {problem}")
 
 
 # ---------------------------------------------------------------- durations (Prometheus')
@@ -512,13 +527,10 @@ def go_quote(text: str) -> str:
 
 
 def _prom_filter(labels: Mapping[str, str]) -> str:
-    # prometheus/common model.LabelSet.String(): names sorted bytewise, ", " between pairs.
-    pairs = ", ".join(f"{k}={go_quote(labels[k])}" for k in sorted(labels, key=_utf8))
+    # prometheus/common model.LabelSet.String(): names sorted bytewise (code point order is
+    # UTF-8 byte order), ", " between pairs.
+    pairs = ", ".join(f"{k}={go_quote(labels[k])}" for k in sorted(labels))
     return "{" + pairs + "}"
-
-
-def _utf8(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
 
 
 # ---------------------------------------------------------------- go-yaml v2 emitter

@@ -34,6 +34,7 @@ from accord.integrations.prometheus_rules import (
     KubernetesMeta,
     PrometheusSlo,
     RawSli,
+    annotation_name_problem,
     format_duration,
     label_name_problem,
     label_value_problem,
@@ -127,8 +128,6 @@ class SlothDocument:
 
 # ---------------------------------------------------------------- YAML node access
 
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
 _NULL = "tag:yaml.org,2002:null"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -221,7 +220,7 @@ class _Doc:
         for key, value_node in values.items():
             value = self.string(value_node, _join(path, key))
             problem = (
-                label_name_problem(key) if not annotations else _annotation_key_problem(key)
+                label_name_problem(key) if not annotations else annotation_name_problem(key)
             ) or label_value_problem(value)
             if problem:
                 self.fail(_join(path, key), problem, value_node)
@@ -229,19 +228,10 @@ class _Doc:
         return out
 
 
-def _annotation_key_problem(key: str) -> str | None:
-    problem = label_name_problem(key)
-    return None if problem is None or key == "__name__" else problem.replace("label", "annotation")
-
-
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
-
-
-def _value(values: Mapping[str, yaml.Node], key: str) -> yaml.Node | None:
-    return values.get(key)
 
 
 # ---------------------------------------------------------------- Sloth specs (prometheus/v1, k8s)
@@ -283,10 +273,10 @@ def _no_plugins(doc: _Doc, node: yaml.Node | None, path: str) -> None:
 def _alert_spec(doc: _Doc, node: yaml.Node | None, path: str) -> AlertSpec:
     values = doc.mapping(node, path, ("disable", "labels", "annotations"))
     return AlertSpec(
-        disable=doc.boolean(_value(values, "disable"), _join(path, "disable")),
-        labels=doc.labels(_value(values, "labels"), _join(path, "labels")),
+        disable=doc.boolean(values.get("disable"), _join(path, "disable")),
+        labels=doc.labels(values.get("labels"), _join(path, "labels")),
         annotations=doc.labels(
-            _value(values, "annotations"), _join(path, "annotations"), annotations=True
+            values.get("annotations"), _join(path, "annotations"), annotations=True
         ),
     )
 
@@ -295,20 +285,20 @@ def _alerting(doc: _Doc, node: yaml.Node | None, path: str, names: _Spelling) ->
     values = doc.mapping(
         node, path, ("name", "labels", "annotations", names.page_alert, names.ticket_alert)
     )
-    name = doc.string(_value(values, "name"), _join(path, "name"))
-    page = _alert_spec(doc, _value(values, names.page_alert), _join(path, names.page_alert))
-    ticket = _alert_spec(doc, _value(values, names.ticket_alert), _join(path, names.ticket_alert))
+    name = doc.string(values.get("name"), _join(path, "name"))
+    page = _alert_spec(doc, values.get(names.page_alert), _join(path, names.page_alert))
+    ticket = _alert_spec(doc, values.get(names.ticket_alert), _join(path, names.ticket_alert))
     if not name and not (page.disable and ticket.disable):
         doc.fail(
             _join(path, "name"),
             "the alert name is required while the page or ticket alert is enabled",
-            _value(values, "name") or node,
+            values.get("name") or node,
         )
     return Alerting(
         name=name,
-        labels=doc.labels(_value(values, "labels"), _join(path, "labels")),
+        labels=doc.labels(values.get("labels"), _join(path, "labels")),
         annotations=doc.labels(
-            _value(values, "annotations"), _join(path, "annotations"), annotations=True
+            values.get("annotations"), _join(path, "annotations"), annotations=True
         ),
         page=page,
         ticket=ticket,
@@ -316,7 +306,7 @@ def _alerting(doc: _Doc, node: yaml.Node | None, path: str, names: _Spelling) ->
 
 
 def _query(doc: _Doc, values: Mapping[str, yaml.Node], key: str, path: str) -> str:
-    node = _value(values, key)
+    node = values.get(key)
     query = doc.string(node, _join(path, key))
     problem = query_problem(query)
     if problem:
@@ -326,8 +316,8 @@ def _query(doc: _Doc, values: Mapping[str, yaml.Node], key: str, path: str) -> s
 
 def _sli(doc: _Doc, node: yaml.Node | None, path: str, names: _Spelling) -> EventsSli | RawSli:
     values = doc.mapping(node, path, ("events", "raw", "plugin"))
-    _no_plugins(doc, _value(values, "plugin"), _join(path, "plugin"))
-    events, raw = _value(values, "events"), _value(values, "raw")
+    _no_plugins(doc, values.get("plugin"), _join(path, "plugin"))
+    events, raw = values.get("events"), values.get("raw")
     if events is None and raw is None:
         doc.fail(path, "one SLI type is required (events or raw)", node)
     if events is not None and raw is not None:
@@ -349,14 +339,14 @@ def _sloth_slos(
     doc: _Doc, spec: Mapping[str, yaml.Node], prefix: str, names: _Spelling
 ) -> tuple[PrometheusSlo, ...]:
     """The SLOs of a Sloth spec body (the top of prometheus/v1, ``spec`` of the k8s object)."""
-    _no_plugins(doc, _value(spec, names.slo_plugins), _join(prefix, names.slo_plugins))
-    service_node = _value(spec, "service")
+    _no_plugins(doc, spec.get(names.slo_plugins), _join(prefix, names.slo_plugins))
+    service_node = spec.get("service")
     service = doc.string(service_node, _join(prefix, "service"))
     problem = name_problem(service)
     if problem:
         doc.fail(_join(prefix, "service"), problem, service_node)
-    common = doc.labels(_value(spec, "labels"), _join(prefix, "labels"))
-    slo_nodes = doc.sequence(_value(spec, "slos"), _join(prefix, "slos"))
+    common = doc.labels(spec.get("labels"), _join(prefix, "labels"))
+    slo_nodes = doc.sequence(spec.get("slos"), _join(prefix, "slos"))
     if not slo_nodes:
         doc.fail(_join(prefix, "slos"), "at least one SLO is required")
     slos = []
@@ -367,13 +357,13 @@ def _sloth_slos(
             path,
             ("name", "objective", "description", "labels", "sli", "alerting", "plugins"),
         )
-        _no_plugins(doc, _value(values, "plugins"), _join(path, "plugins"))
-        name_node = _value(values, "name")
+        _no_plugins(doc, values.get("plugins"), _join(path, "plugins"))
+        name_node = values.get("name")
         name = doc.string(name_node, _join(path, "name"))
         problem = name_problem(name)
         if problem:
             doc.fail(_join(path, "name"), problem, name_node or slo_node)
-        objective_node = _value(values, "objective")
+        objective_node = values.get("objective")
         objective = doc.number(objective_node, _join(path, "objective"))
         if not 0 < objective <= 100:
             doc.fail(
@@ -381,17 +371,17 @@ def _sloth_slos(
                 f"the objective must be > 0 and <= 100 (a percentage), got {objective:g}",
                 objective_node,
             )
-        labels = doc.labels(_value(values, "labels"), _join(path, "labels"))
+        labels = doc.labels(values.get("labels"), _join(path, "labels"))
         slos.append(
             PrometheusSlo(
                 service=service,
                 name=name,
                 # Sloth reads a float64; its shortest digits are what Sloth prints.
                 objective_percent=Decimal(repr(objective)),
-                description=doc.string(_value(values, "description"), _join(path, "description")),
+                description=doc.string(values.get("description"), _join(path, "description")),
                 labels={**common, **labels},
-                sli=_sli(doc, _value(values, "sli"), _join(path, "sli"), names),
-                alerting=_alerting(doc, _value(values, "alerting"), _join(path, "alerting"), names),
+                sli=_sli(doc, values.get("sli"), _join(path, "sli"), names),
+                alerting=_alerting(doc, values.get("alerting"), _join(path, "alerting"), names),
             )
         )
     return tuple(slos)
@@ -410,20 +400,18 @@ def _prometheus_document(doc: _Doc, root: Mapping[str, yaml.Node]) -> SlothDocum
 def _kubernetes_document(
     doc: _Doc, root: Mapping[str, yaml.Node], root_node: yaml.Node
 ) -> SlothDocument:
-    metadata_node = _value(root, "metadata")
+    metadata_node = root.get("metadata")
     metadata = doc.mapping(metadata_node, "metadata", None)
-    name = doc.string(_value(metadata, "name"), "metadata.name")
+    name = doc.string(metadata.get("name"), "metadata.name")
     if not name:
         doc.fail("metadata.name", "is required (it names the PrometheusRule)", root_node)
     meta = KubernetesMeta(
         name=name,
-        namespace=doc.string(_value(metadata, "namespace"), "metadata.namespace"),
-        labels=_k8s_map(doc, _value(metadata, "labels"), "metadata.labels"),
-        annotations=_k8s_map(doc, _value(metadata, "annotations"), "metadata.annotations"),
+        namespace=doc.string(metadata.get("namespace"), "metadata.namespace"),
+        labels=_k8s_map(doc, metadata.get("labels"), "metadata.labels"),
+        annotations=_k8s_map(doc, metadata.get("annotations"), "metadata.annotations"),
     )
-    spec = doc.mapping(
-        _value(root, "spec"), "spec", ("service", "labels", "slos", _CAMEL.slo_plugins)
-    )
+    spec = doc.mapping(root.get("spec"), "spec", ("service", "labels", "slos", _CAMEL.slo_plugins))
     return SlothDocument(
         doc.source,
         doc.index,
@@ -444,13 +432,13 @@ def _k8s_map(doc: _Doc, node: yaml.Node | None, path: str) -> dict[str, str]:
 
 def _openslo_query(doc: _Doc, node: yaml.Node | None, path: str) -> str:
     values = doc.mapping(node, path, ("source", "queryType", "query", "metadata"))
-    source = doc.string(_value(values, "source"), _join(path, "source"))
+    source = doc.string(values.get("source"), _join(path, "source"))
     if source not in ("prometheus", "sloth"):
         doc.fail(_join(path, "source"), "the source must be prometheus or sloth", node)
-    query_type = doc.string(_value(values, "queryType"), _join(path, "queryType"))
+    query_type = doc.string(values.get("queryType"), _join(path, "queryType"))
     if query_type != "promql":
         doc.fail(_join(path, "queryType"), f"unsupported query type {query_type!r} (promql)", node)
-    query_node = _value(values, "query")
+    query_node = values.get("query")
     query = doc.string(query_node, _join(path, "query"))
     problem = query_problem(query)
     if problem:
@@ -461,33 +449,33 @@ def _openslo_query(doc: _Doc, node: yaml.Node | None, path: str) -> str:
 def _openslo_document(
     doc: _Doc, root: Mapping[str, yaml.Node], windows: Mapping[timedelta, AlertWindows]
 ) -> SlothDocument:
-    metadata = doc.mapping(_value(root, "metadata"), "metadata", None)
-    slo_name = doc.string(_value(metadata, "name"), "metadata.name")
-    spec_node = _value(root, "spec")
+    metadata = doc.mapping(root.get("metadata"), "metadata", None)
+    slo_name = doc.string(metadata.get("name"), "metadata.name")
+    spec_node = root.get("spec")
     spec = doc.mapping(
         spec_node,
         "spec",
         ("service", "description", "budgetingMethod", "objectives", "timeWindows", "indicator"),
     )
-    service_node = _value(spec, "service")
+    service_node = spec.get("service")
     service = doc.string(service_node, "spec.service")
     problem = name_problem(service)
     if problem:
         doc.fail("spec.service", problem, service_node or spec_node)
 
     period: timedelta | None = None
-    time_windows = doc.sequence(_value(spec, "timeWindows"), "spec.timeWindows")
+    time_windows = doc.sequence(spec.get("timeWindows"), "spec.timeWindows")
     if len(time_windows) > 1:
         doc.fail("spec.timeWindows", "only one time window is supported", spec_node)
     if time_windows:
         path = "spec.timeWindows[0]"
         tw = doc.mapping(time_windows[0], path, ("count", "unit", "isRolling", "calendar"))
-        unit = doc.string(_value(tw, "unit"), _join(path, "unit"))
+        unit = doc.string(tw.get("unit"), _join(path, "unit"))
         if unit.lower() != "day":
             doc.fail(
                 _join(path, "unit"), "only day-based time windows are supported", tw.get("unit")
             )
-        count = doc.integer(_value(tw, "count"), _join(path, "count"))
+        count = doc.integer(tw.get("count"), _join(path, "count"))
         if count <= 0:
             doc.fail(_join(path, "count"), "must be positive", tw.get("count"))
         period = timedelta(days=count)
@@ -500,10 +488,10 @@ def _openslo_document(
                 tw.get("count"),
             )
 
-    objectives = doc.sequence(_value(spec, "objectives"), "spec.objectives")
+    objectives = doc.sequence(spec.get("objectives"), "spec.objectives")
     if not objectives:
         doc.fail("spec.objectives", "at least one objective is required", spec_node)
-    description = doc.string(_value(spec, "description"), "spec.description")
+    description = doc.string(spec.get("description"), "spec.description")
     slos = []
     for i, objective_node in enumerate(objectives):
         path = f"spec.objectives[{i}]"
@@ -512,16 +500,16 @@ def _openslo_document(
             path,
             ("ratioMetrics", "target", "displayName", "value", "op", "timeSliceTarget"),
         )
-        ratio_node = _value(ov, "ratioMetrics")
+        ratio_node = ov.get("ratioMetrics")
         if ratio_node is None:
             doc.fail(
                 _join(path, "ratioMetrics"), "only ratio objectives are supported", objective_node
             )
         ratio_path = _join(path, "ratioMetrics")
         rm = doc.mapping(ratio_node, ratio_path, ("good", "total", "incremental"))
-        good = _openslo_query(doc, _value(rm, "good"), _join(ratio_path, "good"))
-        total = _openslo_query(doc, _value(rm, "total"), _join(ratio_path, "total"))
-        target_node = _value(ov, "target")
+        good = _openslo_query(doc, rm.get("good"), _join(ratio_path, "good"))
+        total = _openslo_query(doc, rm.get("total"), _join(ratio_path, "total"))
+        target_node = ov.get("target")
         if target_node is None:
             doc.fail(_join(path, "target"), "is required", objective_node)
         # Sloth's percent is target * 100 in float64 (0.999 -> 99.9).
@@ -710,8 +698,8 @@ def parse_alert_windows(text: str, *, source: str = "<alert windows>") -> AlertW
     if len(nodes) != 1:
         doc.fail("", "an AlertWindows file holds exactly one document")
     root = doc.mapping(nodes[0], "", ("apiVersion", "kind", "spec"))
-    api_version = doc.string(_value(root, "apiVersion"), "apiVersion")
-    kind = doc.string(_value(root, "kind"), "kind")
+    api_version = doc.string(root.get("apiVersion"), "apiVersion")
+    kind = doc.string(root.get("kind"), "kind")
     if (api_version, kind) != (KUBERNETES_SPEC, "AlertWindows"):
         doc.fail(
             "apiVersion",
@@ -719,10 +707,10 @@ def parse_alert_windows(text: str, *, source: str = "<alert windows>") -> AlertW
             f"got {api_version!r} {kind!r}",
             nodes[0],
         )
-    spec = doc.mapping(_value(root, "spec"), "spec", ("sloPeriod", "page", "ticket"))
+    spec = doc.mapping(root.get("spec"), "spec", ("sloPeriod", "page", "ticket"))
 
     def duration(values: Mapping[str, yaml.Node], key: str, path: str) -> timedelta:
-        node = _value(values, key)
+        node = values.get(key)
         text = doc.string(node, _join(path, key))
         if not text:
             doc.fail(_join(path, key), "is required", node)
@@ -737,9 +725,9 @@ def parse_alert_windows(text: str, *, source: str = "<alert windows>") -> AlertW
     def window(values: Mapping[str, yaml.Node], key: str, path: str) -> AlertWindow:
         where = _join(path, key)
         wv = doc.mapping(
-            _value(values, key), where, ("errorBudgetPercent", "shortWindow", "longWindow")
+            values.get(key), where, ("errorBudgetPercent", "shortWindow", "longWindow")
         )
-        budget_node = _value(wv, "errorBudgetPercent")
+        budget_node = wv.get("errorBudgetPercent")
         if budget_node is None:
             doc.fail(_join(where, "errorBudgetPercent"), "is required")
         budget = doc.number(budget_node, _join(where, "errorBudgetPercent"))
@@ -749,8 +737,8 @@ def parse_alert_windows(text: str, *, source: str = "<alert windows>") -> AlertW
             budget, duration(wv, "shortWindow", where), duration(wv, "longWindow", where)
         )
 
-    page = doc.mapping(_value(spec, "page"), "spec.page", ("quick", "slow"))
-    ticket = doc.mapping(_value(spec, "ticket"), "spec.ticket", ("quick", "slow"))
+    page = doc.mapping(spec.get("page"), "spec.page", ("quick", "slow"))
+    ticket = doc.mapping(spec.get("ticket"), "spec.ticket", ("quick", "slow"))
     return AlertWindows(
         period=duration(spec, "sloPeriod", "spec"),
         page_quick=window(page, "quick", "spec.page"),
