@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -121,7 +122,7 @@ class BucketRepository(Repository[SliBucket]):
 
     def _store_postgresql(self, columns: BucketColumns) -> tuple[int, int]:
         conn = self._dbapi()
-        with conn.cursor() as cur:
+        with conn.cursor() as cur, _without_jit(cur):
             # ON COMMIT DELETE ROWS: the staged rows never outlive the load's transaction, and a
             # pooled connection keeps the (empty) table for its next load.
             cur.execute(
@@ -148,15 +149,16 @@ class BucketRepository(Repository[SliBucket]):
                 "WHERE (sli_bucket.good, sli_bucket.total) "
                 "IS DISTINCT FROM (excluded.good, excluded.total)"
             )
-            # Hours and days are UTC periods: date_trunc with an explicit zone and intervals in
-            # hours, so the session's TimeZone (and its DST) cannot shift them. LATERAL makes
-            # every touched hour one index range scan of its own 12 buckets.
+            # Hours and days are UTC periods: date_bin counts fixed intervals from a UTC origin
+            # and the intervals are in hours, so the session's TimeZone (and its DST) cannot
+            # shift them (date_trunc with a zone does the same at three times the cost). LATERAL
+            # makes every touched hour one index range scan of its own 12 buckets.
             cur.execute(
                 "INSERT INTO sli_hourly "
                 "(objective_id, hour_start, good, total, buckets, ratio_sum) "
                 "SELECT t.objective_id, t.hour_start, s.good, s.total, s.buckets, s.ratio_sum "
                 "FROM (SELECT DISTINCT objective_id, "
-                f"date_trunc('hour', bucket_start, 'UTC') AS hour_start FROM {_STAGING}) AS t "
+                f"{_utc_bin('1 hour')} AS hour_start FROM {_STAGING}) AS t "
                 "CROSS JOIN LATERAL ("
                 "SELECT sum(b.good) AS good, sum(b.total) AS total, "
                 "count(*) FILTER (WHERE b.total > 0) AS buckets, "
@@ -172,7 +174,7 @@ class BucketRepository(Repository[SliBucket]):
                 "(objective_id, day_start, good, total, buckets, ratio_sum) "
                 "SELECT t.objective_id, t.day_start, s.good, s.total, s.buckets, s.ratio_sum "
                 "FROM (SELECT DISTINCT objective_id, "
-                f"date_trunc('day', bucket_start, 'UTC') AS day_start FROM {_STAGING}) AS t "
+                f"{_utc_bin('24 hours')} AS day_start FROM {_STAGING}) AS t "
                 "CROSS JOIN LATERAL ("
                 "SELECT sum(h.good) AS good, sum(h.total) AS total, "
                 "sum(h.buckets) AS buckets, sum(h.ratio_sum) AS ratio_sum "
@@ -364,6 +366,23 @@ class BucketRepository(Repository[SliBucket]):
 
 
 # ------------------------------------------------------------------------------------ encoding
+
+
+def _utc_bin(interval: str) -> str:
+    return f"date_bin('{interval}', bucket_start, timestamptz '2000-01-01 00:00:00+00')"
+
+
+@contextmanager
+def _without_jit(cur: Any) -> Iterator[None]:
+    """JIT off for the load's statements, then back to what it was for the rest of the
+    transaction. Without statistics on the staging table the planner's estimates pass the JIT
+    thresholds, and compiling costs 0.2-0.3 s per statement: more than a 24,000-hour
+    recomputation itself. Nothing in these simple scans and upserts gains from JIT."""
+    previous = cur.execute("SELECT current_setting('jit')").fetchone()[0]
+    cur.execute("SELECT set_config('jit', 'off', true)")
+    yield
+    # Not on an error: the transaction is aborted then, and its rollback undoes the setting.
+    cur.execute("SELECT set_config('jit', %s, true)", (previous,))
 
 
 def _binary_copy_payloads(columns: BucketColumns) -> list[bytes]:
