@@ -60,6 +60,7 @@ WORKER = "accord-worker"
 """The system actor the scheduled job `agreements.expire` runs as."""
 ADMIN = "admin"
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _GAP = timedelta(minutes=1)
 """Consecutive service calls are at least this far apart (people do not click in microseconds)."""
 
@@ -131,15 +132,25 @@ class Timeline:
         when = self._midnight + timedelta(days=day, hours=hour, minutes=minute)
         self._steps.append((when, len(self._steps), action))
 
+    def schedule_at(self, when: datetime, action: Callable[[], object]) -> None:
+        """Schedule ``action`` at an exact instant, which may be earlier today."""
+        if require_aware(when, what="when") >= self.now:
+            raise DemoScriptError(f"{when.isoformat()}: the demo history must end before now")
+        self._steps.append((when, len(self._steps), action))
+
     def run(self) -> None:
         steps, self._steps = sorted(self._steps, key=lambda s: (s[0], s[1])), []
         for when, _, action in steps:
             self._cursor = when
             action()
 
-    def tick(self) -> datetime:
-        """The instant of the next service call: the step's time, or just after the last call."""
+    def tick(self, *, grain: timedelta | None = None) -> datetime:
+        """The instant of the next service call: the step's time, or just after the last call;
+        with ``grain``, rounded up to a whole multiple of it since the Unix epoch (an SLO
+        evaluation judges whole telemetry buckets)."""
         moment = self._cursor if self._last is None else max(self._cursor, self._last + _GAP)
+        if grain is not None:
+            moment = _EPOCH - ((_EPOCH - moment) // grain) * grain
         if moment >= self.now:
             raise DemoScriptError(f"the history ran into the present ({moment.isoformat()})")
         self._last = moment
