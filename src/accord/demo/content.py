@@ -14,7 +14,7 @@ reviews today. Day numbers are offsets from today.
 
 from __future__ import annotations
 
-from accord.demo import corporate, organisation, platform, retail
+from accord.demo import corporate, organisation, platform, retail, slos
 from accord.demo.terms import References
 from accord.demo.timeline import Timeline
 
@@ -26,3 +26,4 @@ def script(t: Timeline) -> None:
     platform.schedule(t, refs)
     retail.schedule(t, refs)
     corporate.schedule(t, refs)
+    slos.schedule(t)
