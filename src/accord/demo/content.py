@@ -9,7 +9,8 @@ buy their own vendor services (card network, CDN, SMS, SWIFT bureau).
 
 The script runs from about 26 months ago to yesterday: set-up, catalogue, first agreements 24-18
 months ago, renegotiations, renewals, expiries and sunsets since, and a pipeline of drafts and
-reviews today. Day numbers are offsets from today.
+reviews today; service level objectives, error budget policies and 90 days of telemetry with its
+evaluation history (`slos`). Day numbers are offsets from today.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The demo portfolio that `accord demo` loads: Lakeside Bank (see `accord.demo.content`).
 
-Everything is created through the identity, catalogue and agreements services, acting as the
-people of the demo at plausible moments of a two-year history, so every object is validated,
-authorised and audited exactly as in production, and `accord audit verify` holds.
+Everything is created through the identity, catalogue, agreements, objectives, exclusions and
+compliance services, acting as the people of the demo at plausible moments of a two-year history,
+so every object is validated, authorised and audited exactly as in production, and `accord audit
+verify` holds (telemetry alone is bulk-stored by the loader, as a system writer).
 """
 
 from __future__ import annotations
@@ -24,14 +25,22 @@ from accord.agreements.support import service as support_service
 from accord.catalogue import service as catalogue_service
 from accord.catalogue.enums import Lifecycle
 from accord.catalogue.schemas import ServiceFilter
+from accord.compliance import service as compliance_service
+from accord.compliance.enums import PolicyEventState
 from accord.config import get_settings
 from accord.demo import content
 from accord.demo.timeline import ADMIN, LOADER, Timeline
+from accord.exclusions import service as exclusions_service
+from accord.exclusions.enums import ExclusionStatus
+from accord.exclusions.schemas import ExclusionFilter
 from accord.identity import service as identity_service
 from accord.identity.enums import Role
 from accord.identity.rules import Grant, system_actor
 from accord.identity.schemas import TokenCreate
 from accord.kit.errors import NotFound
+from accord.objectives import service as objectives_service
+from accord.objectives.policies import service as policies_service
+from accord.objectives.schemas import ObjectiveFilter
 
 T = TypeVar("T")
 _PAGE = 200
@@ -51,7 +60,8 @@ def is_populated(session: Session) -> bool:
 
 
 def load(session: Session, *, now: datetime) -> str:
-    """Build the whole portfolio (history up to the day before ``now``); returns a summary."""
+    """Build the whole portfolio (history up to the day before ``now``, SLO evaluations up to
+    the last complete telemetry bucket); returns a summary."""
     timeline = Timeline(session, now=now)
     content.script(timeline)
     timeline.run()
@@ -136,7 +146,58 @@ def summarise(session: Session) -> str:
             f"  {kind.value.upper():<4}{len(of_kind):>3}: {_counts(statuses, list(VersionStatus))}"
         )
     lines.append(f"  versions: {_counts(versions, list(VersionStatus))}")
+    lines += _slo_summary(session)
     return "\n".join(lines)
+
+
+def _slo_summary(session: Session) -> list[str]:
+    """Objectives, policies and exclusions, and what the latest evaluation recorded."""
+    objectives = _every(
+        lambda after: objectives_service.list_objectives(
+            session, actor=_READER, filters=ObjectiveFilter(), after=after, limit=_PAGE
+        )
+    )
+    policies = _every(
+        lambda after: policies_service.list_policies(
+            session, actor=_READER, business_unit=None, after=after, limit=_PAGE
+        )
+    )
+    windows = _every(
+        lambda after: exclusions_service.list_exclusions(
+            session,
+            actor=_READER,
+            service=None,
+            filters=ExclusionFilter(status=ExclusionStatus.APPROVED),
+            after=after,
+            limit=_PAGE,
+        )
+    )
+    statuses = _every(
+        lambda after: compliance_service.list_current(
+            session, actor=_READER, service=None, after=after, limit=_PAGE
+        )
+    )
+    events = _every(
+        lambda after: compliance_service.list_policy_events(
+            session,
+            actor=_READER,
+            key=None,
+            state=PolicyEventState.OPEN,
+            after=after,
+            limit=_PAGE,
+        )
+    )
+    # A service's release gate is frozen while an open policy event of it freezes releases.
+    frozen = sorted({e.service for e in events if e.freezes_releases})
+    return [
+        f"  {len(objectives)} objectives on {len({o.service for o in objectives})} services "
+        f"({sum(1 for o in objectives if o.agreement)} in agreement terms), "
+        f"{len(policies)} error budget policies; exclusion windows approved: {len(windows)}",
+        f"  latest evaluation: {sum(s.at_risk for s in statuses)} at risk, "
+        f"{sum(s.page_alert for s in statuses)} paging, "
+        f"{sum(s.ticket_alert for s in statuses)} ticket alerts, {len(events)} open policy "
+        f"events; releases frozen: {', '.join(frozen) or 'none'}",
+    ]
 
 
 def _counts(counter: Counter[T], order: list[T]) -> str:
