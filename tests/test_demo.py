@@ -28,14 +28,24 @@ from accord.catalogue import service as catalogue_service
 from accord.catalogue.enums import Lifecycle
 from accord.catalogue.schemas import ServiceFilter, ServiceRead
 from accord.cli import app
+from accord.compliance import service as compliance_service
+from accord.compliance.enums import PolicyEventState
+from accord.compliance.schemas import PolicyEventRead, StatusRead
 from accord.config import DatabaseSettings
 from accord.db.session import Database, create_database_engine
 from accord.demo import portfolio
+from accord.exclusions import service as exclusions_service
+from accord.exclusions.enums import ExclusionKind, ExclusionStatus
+from accord.exclusions.schemas import ExclusionFilter
 from accord.identity import service as identity_service
 from accord.identity.enums import PrincipalKind, Role
 from accord.identity.rules import Grant, Permission, system_actor
 from accord.kit.errors import NotFound, Unauthenticated
 from accord.kit.time import utc_now
+from accord.objectives import service as objectives_service
+from accord.objectives.enums import BudgetingMethod, PolicyTrigger, SliKind
+from accord.objectives.policies import service as policies_service
+from accord.objectives.schemas import CalendarWindow, ObjectiveFilter, ObjectiveRead
 from tests.conftest import FreshDatabases
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -88,6 +98,39 @@ def _services(session: Session) -> list[ServiceRead]:
     while True:
         page, after = catalogue_service.list_services(
             session, actor=READER, filters=ServiceFilter(), after=after, limit=100
+        )
+        items += page
+        if after is None:
+            return items
+
+
+def _objectives(session: Session) -> list[ObjectiveRead]:
+    items, after = [], None
+    while True:
+        page, after = objectives_service.list_objectives(
+            session, actor=READER, filters=ObjectiveFilter(), after=after, limit=100
+        )
+        items += page
+        if after is None:
+            return items
+
+
+def _statuses(session: Session) -> list[StatusRead]:
+    items, after = [], None
+    while True:
+        page, after = compliance_service.list_current(
+            session, actor=READER, service=None, after=after, limit=100
+        )
+        items += page
+        if after is None:
+            return items
+
+
+def _policy_events(session: Session) -> list[PolicyEventRead]:
+    items, after = [], None
+    while True:
+        page, after = compliance_service.list_policy_events(
+            session, actor=READER, key=None, state=None, after=after, limit=100
         )
         items += page
         if after is None:
@@ -269,12 +312,187 @@ def test_audit_trail_verifies_and_reads_as_a_history(demo_session: Session) -> N
         "agreement.support_unlinked",
         "service.dependency_removed",
         "customer.contact_added",
+        "policy.created",
+        "objective.created",
+        "objective.updated",
+        "exclusion.declared",
+        "exclusion.approved",
+        "policy.crossed",
+        "policy.recovered",
     ):
         assert actions[action], action
     # People act as themselves; only the bootstrap and the expiry job are system actors.
     system = {e.actor for e in events if e.actor in ("accord-demo", "accord-worker")}
     assert system == {"accord-demo", "accord-worker"}
     assert sum(1 for e in events if e.actor == "accord-demo") <= 2
+
+
+# ---------------------------------------------------------------------------- the SLO story
+
+
+def test_objectives_respect_tiers_and_join_draft_terms(demo_session: Session) -> None:
+    session = demo_session
+    objectives = _objectives(session)
+    assert 12 <= len(objectives) <= 15
+    units = {u.code for u in identity_service.list_business_units(session, actor=READER)}
+    assert {o.business_unit for o in objectives} == units
+    assert {o.sli_kind for o in objectives} >= {SliKind.AVAILABILITY, SliKind.LATENCY}
+    assert {o.budgeting_method for o in objectives} == set(BudgetingMethod)
+    zones = {o.window.time_zone for o in objectives if isinstance(o.window, CalendarWindow)}
+    assert zones >= {"Europe/Dublin", "America/New_York"}
+    rolling = [o for o in objectives if o.window.kind == "rolling"]
+    assert len(rolling) > len(objectives) / 2
+    assert any(o.provider_owner for o in objectives)
+    assert any(o.customer_owner for o in objectives)
+
+    # Targets respect the tiers' minimums without exceptions.
+    minimum = {t.level: t.min_target for t in catalogue_service.list_tiers(session, actor=READER)}
+    tier_of = {s.slug: s.tier for s in _services(session)}
+    for objective in objectives:
+        assert objective.target >= minimum[tier_of[objective.service]], objective.key
+        assert objective.tier_exception is None
+
+    # Most objectives are under a policy of their own unit; some stand alone.
+    policies, _ = policies_service.list_policies(
+        session, actor=READER, business_unit=None, after=None, limit=100
+    )
+    unit_of_policy = {p.name: p.business_unit for p in policies}
+    under_policy = [o for o in objectives if o.policy]
+    assert len(under_policy) >= len(objectives) * 2 / 3
+    assert len(under_policy) < len(objectives)
+    assert all(unit_of_policy[o.policy] == o.business_unit for o in under_policy if o.policy)
+    assert any(
+        t.trigger is PolicyTrigger.BUDGET_CONSUMED and t.consumed_at_least == 1
+        for p in policies
+        for t in p.thresholds
+    )
+
+    # Contractual objectives joined a draft version (created before it was submitted), whose
+    # service they cover; internal ones stand alone.
+    contractual = [o for o in objectives if o.agreement]
+    assert 2 <= len(contractual) <= 4
+    for objective in contractual:
+        assert objective.version is not None
+        version = agreements_service.get_version(
+            session, actor=READER, key=objective.agreement, number=objective.version
+        )
+        assert version.created_at < objective.created_at
+        assert version.submitted_at is not None
+        assert objective.created_at < version.submitted_at
+        assert objective.service in (version.terms.services or [])
+    assert any(
+        a.kind is AgreementKind.SLA
+        for a in (
+            agreements_service.get_agreement(session, actor=READER, key=o.agreement)
+            for o in contractual
+            if o.agreement
+        )
+    )
+
+
+def test_latest_evaluation_tells_the_story(demo_session: Session) -> None:
+    session = demo_session
+    objectives = {o.key: o for o in _objectives(session)}
+    statuses = _statuses(session)
+    assert {s.objective for s in statuses} == set(objectives)
+    # One evaluation at the last complete bucket before the demo's instant.
+    assert {s.evaluated_at for s in statuses} == {NOW - timedelta(minutes=5)}
+    assert all(s.data_coverage > 0.95 for s in statuses)
+
+    healthy = [s for s in statuses if not s.at_risk and 0 <= s.budget_consumed < 0.5]
+    assert len(healthy) >= len(statuses) / 2
+    paging = [s for s in statuses if s.page_alert]
+    assert paging
+    slow_burn = [s for s in statuses if s.ticket_alert and not s.page_alert]
+    assert slow_burn
+    assert all(s.at_risk for s in paging + slow_burn)
+    overspent = [s for s in statuses if s.budget_consumed > 1]
+    assert len(overspent) == 1
+    assert isinstance(objectives[overspent[0].objective].window, CalendarWindow)
+
+    # The overspent objective's release gate is frozen by its policy; a healthy one is open.
+    gate = compliance_service.release_gate(
+        session, actor=READER, slug=overspent[0].service, now=NOW
+    )
+    assert gate.frozen
+    assert [r.objective for r in gate.reasons] == [overspent[0].objective]
+    assert all(r.trigger is PolicyTrigger.BUDGET_CONSUMED for r in gate.reasons)
+    open_gate = compliance_service.release_gate(
+        session, actor=READER, slug=healthy[0].service, now=NOW
+    )
+    assert not open_gate.frozen
+
+    # The page is escalated to the SRE lead within the hour.
+    events = _policy_events(session)
+    pages = [
+        e
+        for e in events
+        if e.state is PolicyEventState.OPEN and e.trigger is PolicyTrigger.PAGE_ALERT
+    ]
+    assert {e.objective for e in pages} == {s.objective for s in paging}
+    for event in pages:
+        assert event.escalate_to == "sre_lead"
+        assert event.respond_by == event.opened_at + timedelta(hours=1)
+
+
+def test_policy_events_and_status_history_are_a_history(demo_session: Session) -> None:
+    session = demo_session
+    events = _policy_events(session)
+    recovered = [e for e in events if e.state is PolicyEventState.RECOVERED]
+    assert recovered
+    assert any(e.freezes_releases for e in recovered)  # a freeze that was lifted
+    for event in recovered:
+        assert event.closed_at is not None
+        assert event.opened_at < event.closed_at < NOW
+    assert {e.trigger for e in events} >= {
+        PolicyTrigger.BUDGET_CONSUMED,
+        PolicyTrigger.PAGE_ALERT,
+        PolicyTrigger.TICKET_ALERT,
+    }
+
+    for objective in _objectives(session):
+        history, after = [], None
+        while True:
+            page, after = compliance_service.list_history(
+                session,
+                actor=READER,
+                key=objective.key,
+                since=None,
+                until=None,
+                after=after,
+                limit=200,
+            )
+            history += page
+            if after is None:
+                break
+        times = sorted(s.evaluated_at for s in history)
+        assert len(set(times)) == len(times)
+        # Every morning of the last 90 days, every hour of the last day, and the latest.
+        assert len(times) >= 89 + 23 + 1, objective.key
+        assert times[0] <= NOW - timedelta(days=88)
+        assert times[-1] == NOW - timedelta(minutes=5)
+        daily = [t for t in times if t < NOW - timedelta(days=1)]
+        assert all((t.hour, t.minute) == (6, 0) for t in daily)
+        assert sum(t > NOW - timedelta(days=1) for t in times) >= 24
+
+
+def test_maintenance_was_approved_before_it_happened(demo_session: Session) -> None:
+    windows, _ = exclusions_service.list_exclusions(
+        demo_session,
+        actor=READER,
+        service=None,
+        filters=ExclusionFilter(status=ExclusionStatus.APPROVED),
+        after=None,
+        limit=100,
+    )
+    maintenance = [w for w in windows if w.kind is ExclusionKind.MAINTENANCE]
+    assert len(maintenance) == 1
+    window = maintenance[0]
+    assert window.decided_by is not None
+    assert window.decided_by != window.created_by  # four eyes
+    assert window.decided_at is not None
+    assert window.created_at < window.decided_at < window.starts_at < window.ends_at < NOW
+    assert NOW - timedelta(days=90) < window.starts_at
 
 
 def test_fresh_admin_token_authenticates_as_admin(demo_session: Session) -> None:
@@ -304,6 +522,8 @@ def test_load_into_an_empty_database(session: Session, demo: Database) -> None:
     assert "agreements" in summary
     assert "SLA" in summary
     assert "superseded" in summary
+    assert "objectives" in summary
+    assert "releases frozen" in summary
     assert elapsed < 60, f"loading the demo took {elapsed:.1f} s"
 
     # Deterministic: the same history as the demo database loaded at the same instant.
