@@ -457,13 +457,16 @@ def test_objectives_are_read_with_their_live_rows_only(
     assert stored_buckets(session) == {(objectives[0], E0): (1, 1)}
 
 
-def test_a_load_leaves_the_sessions_settings_as_they_were(
+def test_loads_and_reads_leave_the_sessions_settings_as_they_were(
     session: Session, objectives: list[int]
 ) -> None:
-    """PostgreSQL loads switch JIT off for their own statements only."""
+    """On PostgreSQL loads and large reads switch JIT off for their own statements only."""
     postgresql = session.get_bind().dialect.name == "postgresql"
     setting = (lambda: session.execute(text("SHOW jit")).scalar_one()) if postgresql else str
     before = setting()
     telemetry_service.store_buckets(session, columns([(objectives[0], E0, 1, 1)]))
+    assert setting() == before
+    telemetry_service.window_counts(session, objectives, T0, T0 + timedelta(days=3))
+    telemetry_service.recent_buckets(session, objectives, T0, T0 + timedelta(hours=1))
     assert setting() == before
     assert stored_buckets(session) == {(objectives[0], E0): (1, 1)}

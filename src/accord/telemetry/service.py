@@ -101,10 +101,10 @@ def _objective_units(session: Session, columns: BucketColumns) -> dict[int, int]
     wanted, first_row = np.unique(columns.objective_id, return_index=True)
     found = objectives_service.objectives_by_ids(session, wanted.tolist())
     units = {i: o.business_unit_id for i, o in found.items() if o.deleted_at is None}
-    unknown = [(int(row), int(oid)) for oid, row in zip(wanted, first_row, strict=True)]
+    first_rows = sorted(zip(first_row.tolist(), wanted.tolist(), strict=True))
     problems = [
         FieldProblem(f"rows[{row}].objective_id", f"no objective {oid}")
-        for row, oid in sorted(unknown)
+        for row, oid in first_rows
         if oid not in units
     ][: rules.MAX_PROBLEMS]
     if problems:
