@@ -120,7 +120,7 @@ def create_objective(
         alerting=data.alerting.model_dump(mode="json"),
         provider_owner_id=_principal_id(session, data.provider_owner, field="provider_owner"),
         customer_owner_id=_principal_id(session, data.customer_owner, field="customer_owner"),
-        policy_id=_policy_id(session, data.policy),
+        policy_id=_policy_id(session, data.policy, service.business_unit_id),
         created_by=actor.name,
         created_at=now,
         updated_at=now,
@@ -194,7 +194,7 @@ def update_objective(
             session, data.customer_owner, field="customer_owner"
         )
     if "policy" in changes:
-        objective.policy_id = _policy_id(session, data.policy)
+        objective.policy_id = _policy_id(session, data.policy, objective.business_unit_id)
     objective.updated_at = now
     session.flush()
     read = present_objectives(session, [objective])[0]
@@ -396,11 +396,12 @@ def _principal_id(session: Session, name: str | None, *, field: str) -> int | No
     return principal.id
 
 
-def _policy_id(session: Session, name: str | None) -> int | None:
+def _policy_id(session: Session, name: str | None, unit: int) -> int | None:
+    """A policy of the objective's own unit: another unit's policies are not visible here."""
     if name is None:
         return None
     policy = PolicyNameRepository(session).by_name(name)
-    if policy is None:
+    if policy is None or policy.business_unit_id != unit:
         raise InvalidInput.field("policy", f"no error budget policy {name!r}")
     return policy.id
 
