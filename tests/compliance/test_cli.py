@@ -71,3 +71,12 @@ def test_evaluate_records_status_and_history(key: tuple[Database, str]) -> None:
         assert session.scalar(select(func.count()).select_from(StatusSnapshot)) == 1
         status = session.scalars(select(ObjectiveStatus)).one()
         assert status.evaluated_at == STOP
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console measured its width at import, maybe on a narrow or absent terminal: the rows
+    under test must not be cut."""
+    from accord.compliance import cli as compliance_cli
+
+    monkeypatch.setattr(compliance_cli.console, "width", 250)

@@ -131,3 +131,12 @@ def test_naive_times_are_refused_naming_the_option(cli_database: Database) -> No
     assert [e["loc"] for e in result.exception.errors()] == [("starts_at",)]
     with cli_database.unit_of_work(write=False) as session:
         assert session.scalars(select(ExclusionWindow)).all() == []
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console measured its width at import, maybe on a narrow or absent terminal: the rows
+    under test must not be cut."""
+    from accord.exclusions import cli as exclusions_cli
+
+    monkeypatch.setattr(exclusions_cli.console, "width", 250)

@@ -236,3 +236,12 @@ def test_unreadable_files_are_refused(
     assert isinstance(missing.exception, NotFound)
     assert run_main(monkeypatch, "objectives", "show", "SLO-9999") == 1
     assert "no objective SLO-9999" in capsys.readouterr().err
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console measured its width at import, maybe on a narrow or absent terminal: the rows
+    under test must not be cut."""
+    from accord.objectives import cli as objectives_cli
+
+    monkeypatch.setattr(objectives_cli.console, "width", 250)
