@@ -523,17 +523,23 @@ def test_load_into_an_empty_database(session: Session, demo: Database) -> None:
     assert "releases frozen" in summary
 
     # Deterministic: the same history as the demo database loaded at the same instant. Objective
-    # keys come from surrogate ids, and PostgreSQL sequences do not roll back with the earlier
-    # loads into this database: keys are compared by their order of creation.
+    # and exclusion keys come from surrogate ids, and PostgreSQL sequences do not roll back with
+    # earlier loads into this database: those keys are compared by their order of creation.
     def history(s: Session) -> list[tuple[datetime, str, str, str, str]]:
         events = _events(s)
-        slos = sorted(
-            {e.entity_key for e in events if e.entity_key.startswith("SLO-")},
-            key=lambda k: int(k.removeprefix("SLO-")),
-        )
-        rank = {key: f"SLO#{n}" for n, key in enumerate(slos, 1)}
+        rank: dict[tuple[str, str], str] = {}
+        for kind in ("objective", "exclusion_window"):
+            keys = {e.entity_key for e in events if e.entity_type == kind}
+            ordered = sorted(keys, key=lambda k: int(re.sub(r"\D", "", k) or 0))
+            rank |= {(kind, key): f"#{n}" for n, key in enumerate(ordered, 1)}
         return [
-            (e.occurred_at, e.actor, e.action, e.entity_type, rank.get(e.entity_key, e.entity_key))
+            (
+                e.occurred_at,
+                e.actor,
+                e.action,
+                e.entity_type,
+                rank.get((e.entity_type, e.entity_key), e.entity_key),
+            )
             for e in events
         ]
 
