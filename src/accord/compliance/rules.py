@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from accord.engine.alerting import BurnWindow, workbook_windows
@@ -15,8 +15,8 @@ from accord.kit.time import require_aware
 from accord.objectives.enums import PolicyTrigger
 from accord.objectives.rules import BUCKET_SECONDS
 from accord.objectives.schemas import CalendarWindow, Window
+from accord.telemetry.rules import EPOCH as EPOCH
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GRAIN = timedelta(seconds=BUCKET_SECONDS)
 BURN_WINDOWS: tuple[BurnWindow, ...] = workbook_windows()
 """The SRE Workbook's four window pairs; factors scale with each objective's period."""

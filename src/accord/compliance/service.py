@@ -70,14 +70,19 @@ def statuses_at(
 ) -> list[StatusRead]:
     """Every visible objective (of one service) judged at ``at``, computed afresh."""
     actor.require_anywhere(READ)
-    ids = None
-    if service is not None:
-        found = catalogue_service.visible_service(session, actor=actor, slug=service)
-        ids = [o.id for o in objectives_service.objectives_of_services(session, [found.id])]
+    ids = _objectives_of_service(session, actor, service)
     definitions = objectives_service.definitions(
         session, units=actor.scope(READ).unit_filter, ids=ids
     )
     return _present(session, judge(session, definitions, at))
+
+
+def _objectives_of_service(session: Session, actor: Actor, slug: str | None) -> list[int] | None:
+    """The ids of a visible service's objectives; None (no restriction) without a service."""
+    if slug is None:
+        return None
+    found = catalogue_service.visible_service(session, actor=actor, slug=slug)
+    return [o.id for o in objectives_service.objectives_of_services(session, [found.id])]
 
 
 def list_current(
@@ -90,10 +95,7 @@ def list_current(
 ) -> tuple[list[StatusRead], int | None]:
     """The status recorded by the latest evaluation of each visible objective."""
     actor.require_anywhere(READ)
-    ids = None
-    if service is not None:
-        found = catalogue_service.visible_service(session, actor=actor, slug=service)
-        ids = [o.id for o in objectives_service.objectives_of_services(session, [found.id])]
+    ids = _objectives_of_service(session, actor, service)
     rows = StatusRepository(session).current(
         units=actor.scope(READ).unit_filter, objective_ids=ids, after=after, limit=limit + 1
     )

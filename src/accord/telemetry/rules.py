@@ -24,13 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from accord.kit.errors import FieldProblem, InvalidInput
+from accord.objectives.rules import BUCKET_SECONDS as BUCKET_SECONDS
 
 Int64Array = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-BUCKET_SECONDS = 300
-"""The grain of every SLI bucket (5 minutes)."""
+# The grain of every SLI bucket (5 minutes): one definition, where objectives are defined.
 HOUR_SECONDS = 3_600
 DAY_SECONDS = 86_400
 BUCKETS_PER_HOUR = HOUR_SECONDS // BUCKET_SECONDS
