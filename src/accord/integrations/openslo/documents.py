@@ -1,8 +1,8 @@
 """OpenSLO v1 documents: typed parsing, validation, serialisation and conversion to drafts.
 
 The models mirror the OpenSLO v1 specification (``OpenSLO/OpenSLO`` README) and the rules of its
-reference implementation (``OpenSLO/go-sdk``, ``pkg/openslo/v1``); docs/openslo.md lists every rule
-and every place where the two differ and which one is followed here.
+reference implementation (``OpenSLO/go-sdk``, ``pkg/openslo/v1``); docs/integrations/openslo.md
+lists every rule and every place where the two differ and which one is followed here.
 
 - :func:`parse_openslo` reads a YAML file (one document, several ``---`` documents, or a list of
   documents) into typed documents; every problem raises :class:`OpenSloError` naming the file,
@@ -1270,7 +1270,8 @@ def to_drafts(
     services and alert policies it names are used for what Accord keeps of them. Every field
     of every document that no draft carries is listed in the second result with the reason,
     including whole documents (data sources, notification targets, SLOs Accord cannot hold
-    such as composite ones); nothing is dropped silently. docs/openslo.md has the mapping.
+    such as composite ones); nothing is dropped silently. docs/integrations/openslo.md has the
+    mapping.
     """
     conversion = _Conversion(list(documents))
     drafts = [

@@ -31,7 +31,7 @@ import yaml
 
 from accord.engine.alerting import BurnWindow, Severity, mwmb_state
 from accord.engine.slo import CumulativeCounts
-from accord.integrations.prometheus_rules import (
+from accord.integrations.prometheus.rules import (
     GOOGLE_30D,
     Alerting,
     AlertSpec,
@@ -43,7 +43,7 @@ from accord.integrations.prometheus_rules import (
     format_duration,
     render_rules,
 )
-from tests.integrations.test_prometheus_rules import GOLDEN, render_case
+from tests.integrations.prometheus.test_rules import GOLDEN, render_case
 
 PROMTOOL = shutil.which("promtool")
 pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed")

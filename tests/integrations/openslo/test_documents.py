@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from accord.integrations.openslo import (
+from accord.integrations.openslo.documents import (
     SLI,
     SLO,
     AlertPolicy,
@@ -32,7 +32,7 @@ from accord.integrations.openslo import (
     to_drafts,
 )
 
-FIXTURES = Path(__file__).parents[2].parent / "shared" / "fixtures" / "openslo-v1"
+FIXTURES = Path(__file__).parents[3].parent / "shared" / "fixtures" / "openslo-v1"
 FIXTURE_KINDS = {
     "alert_conditions.yaml": "AlertCondition",
     "alert_notification_targets.yaml": "AlertNotificationTarget",
@@ -739,8 +739,8 @@ def test_an_error_counts_the_other_problems() -> None:
 
 # --------------------------------------------------------------------------------- to drafts
 
-# OpenSLO fields an ObjectiveDraft carries (docs/openslo.md, "Mapping"); everything else read
-# must be reported unsupported.
+# OpenSLO fields an ObjectiveDraft carries (docs/integrations/openslo.md, "Mapping"); everything
+# else read must be reported unsupported.
 MAPPED = [
     "apiVersion",
     "kind",

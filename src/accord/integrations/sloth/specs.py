@@ -1,4 +1,4 @@
-"""Sloth SLO specs in, `PrometheusSlo` values out (and rule files, via `prometheus_rules`).
+"""Sloth SLO specs in, `PrometheusSlo` values out (and rule files, via `prometheus.rules`).
 
 Reads what ``sloth generate`` reads: ``prometheus/v1`` specs, Kubernetes
 ``sloth.slok.dev/v1`` ``PrometheusServiceLevel`` objects and OpenSLO ``openslo/v1alpha`` SLOs,
@@ -24,7 +24,7 @@ from typing import Final, NoReturn
 
 import yaml
 
-from accord.integrations.prometheus_rules import (
+from accord.integrations.prometheus.rules import (
     Alerting,
     AlertSpec,
     AlertWindow,

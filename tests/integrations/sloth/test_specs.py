@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from accord.integrations.prometheus_rules import (
+from accord.integrations.prometheus.rules import (
     GOOGLE_30D,
     AlertSpec,
     EventsSli,
     PrometheusSlo,
     RawSli,
 )
-from accord.integrations.sloth import (
+from accord.integrations.sloth.specs import (
     KUBERNETES_SPEC,
     OPENSLO_SPEC,
     PROMETHEUS_SPEC,
@@ -27,7 +27,7 @@ from accord.integrations.sloth import (
     to_prometheus_slos,
 )
 
-FIXTURES = Path(__file__).parents[2].parent / "shared" / "fixtures" / "sloth"
+FIXTURES = Path(__file__).parents[3].parent / "shared" / "fixtures" / "sloth"
 
 
 def fixture(relative: str) -> Path:

@@ -6,7 +6,7 @@ order, expressions, labels and YAML layout, byte for byte from the ``groups:`` l
 dashboards and alert routing built for Sloth keep working. Only the header differs: it names
 Accord, because Accord wrote the file.
 
-What the rules compute (see docs/prometheus-rules.md):
+What the rules compute (see docs/integrations/prometheus-rules.md):
 
 - ``slo:sli_error:ratio_rate<w>`` for every alert window ``w``: the error ratio of the events
   in the last ``w`` (a ratio of rates, i.e. sum(errors) / sum(total) over ``w`` for an events
@@ -1219,7 +1219,7 @@ def _header(resolved: Sequence[_Slo]) -> str:
         f"{mean}"
         "# (a ratio of timeslices, as Sloth computes it), not sum(errors) / sum(total) over the\n"
         "# period (Accord's occurrences SLI): the two differ when traffic is uneven.\n"
-        "# See docs/prometheus-rules.md.\n"
+        "# See docs/integrations/prometheus-rules.md.\n"
     )
 
 

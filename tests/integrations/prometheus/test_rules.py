@@ -21,8 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import accord
-from accord.integrations import sloth
-from accord.integrations.prometheus_rules import (
+from accord.integrations.prometheus.rules import (
     GOOGLE_28D,
     GOOGLE_30D,
     Alerting,
@@ -41,8 +40,9 @@ from accord.integrations.prometheus_rules import (
     render_rules,
     to_yaml,
 )
+from accord.integrations.sloth import specs as sloth
 
-FIXTURES = Path(__file__).parents[2].parent / "shared" / "fixtures" / "sloth"
+FIXTURES = Path(__file__).parents[3].parent / "shared" / "fixtures" / "sloth"
 SLOTH_VERSION = "v0.0.0-accord-test"
 SEVEN_DAYS = "windows/7d.yaml"
 

@@ -1,0 +1,1 @@
+"""OpenSLO v1 documents: reading, writing, and importing and exporting objectives."""

@@ -1,0 +1,1 @@
+"""Sloth SLO specs: reading them, and importing them as objectives."""
