@@ -3,6 +3,8 @@ per load."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from accord.kit.errors import Forbidden
 from accord.objectives.rules import objective_key
 from accord.telemetry import rules
 from accord.telemetry import service as telemetry_service
+from accord.telemetry.models import SliWrite
 from tests.factories.identity import make_principal
 from tests.telemetry.conftest import E0, T0, columns, stored_buckets
 
@@ -88,3 +91,33 @@ def test_an_empty_load_is_not_audited(session: Session, objectives: list[int]) -
     result = telemetry_service.load_buckets(session, actor=root, rows=[], now=T0)
     assert result.buckets == 0
     assert _events(session) == []
+
+
+def test_every_write_is_journalled_with_the_span_it_touched(
+    session: Session, objectives: list[int]
+) -> None:
+    before = telemetry_service.database_now(session)
+    assert telemetry_service.writes_since(session, before - timedelta(minutes=1)) == []
+    telemetry_service.store_buckets(
+        session,
+        columns(
+            [
+                (objectives[0], E0 + 600, 9.0, 10.0),
+                (objectives[1], E0 - 300, 5.0, 5.0),
+                (objectives[1], E0, 1.0, 2.0),
+            ]
+        ),
+    )
+    telemetry_service.store_buckets(session, [])  # nothing written, nothing journalled
+    [(write_id, first)] = telemetry_service.writes_since(session, before - timedelta(minutes=1))
+    assert first == rules.instant_of(E0 - 300)
+    row = session.get(SliWrite, write_id)
+    assert row is not None
+    assert (row.last_bucket, row.buckets, row.objectives) == (rules.instant_of(E0 + 600), 3, 2)
+    assert (
+        before - timedelta(seconds=1)
+        <= row.written_at
+        <= (telemetry_service.database_now(session) + timedelta(seconds=1))
+    )
+    later = row.written_at + timedelta(minutes=1)
+    assert telemetry_service.writes_since(session, later) == []

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Double, ForeignKey, Integer
+from sqlalchemy import CheckConstraint, Double, ForeignKey, Integer, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord.db.base import Base
+from accord.db.base import Base, HasId
 from accord.db.types import Identifier
 
 
@@ -58,3 +58,21 @@ class SliDaily(_Rollup, Base):
         Identifier, ForeignKey("objective.id"), primary_key=True
     )
     day_start: Mapped[datetime] = mapped_column(primary_key=True)
+
+
+class SliWrite(HasId, Base):
+    """One committed write of buckets: when, and the span of bucket starts it touched.
+
+    Evaluators that keep counts warm between passes read this journal to notice writes to
+    buckets they have already counted (a backfill, a late sender, a correction) and count
+    again. ``written_at`` is the database's clock on purpose, unlike business timestamps: what
+    matters is when the database saw the write, and a reader compares it with the same clock.
+    """
+
+    __tablename__ = "sli_write"
+
+    written_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    first_bucket: Mapped[datetime]
+    last_bucket: Mapped[datetime]
+    buckets: Mapped[int] = mapped_column(Integer)
+    objectives: Mapped[int] = mapped_column(Integer)

@@ -24,11 +24,11 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import select, text, type_coerce
 
 from accord.db.repository import Repository
 from accord.telemetry import rules
-from accord.telemetry.models import SliBucket
+from accord.telemetry.models import SliBucket, SliWrite
 from accord.telemetry.rules import BucketColumns, FloatArray, Int64Array
 
 # Advisory locks of telemetry loads: (namespace, stripe) in PostgreSQL's two-int key space, which
@@ -107,6 +107,42 @@ class BucketRepository(Repository[SliBucket]):
         self.session.execute(text("SELECT set_config('jit', :value, true)"), {"value": previous})
 
     # -------------------------------------------------------------------------------- writes
+
+    def record_write(self, columns: BucketColumns) -> None:
+        """Journal a write of canonical columns (see `SliWrite`), in the write's transaction."""
+        self.session.execute(
+            text(
+                "INSERT INTO sli_write (written_at, first_bucket, last_bucket, buckets, "
+                f"objectives) VALUES ({self._database_clock()}, :first, :last, :buckets, "
+                ":objectives)"
+            ),
+            {
+                "first": self._instant(int(columns.start_epoch.min())),
+                "last": self._instant(int(columns.start_epoch.max())),
+                "buckets": len(columns),
+                "objectives": len(np.unique(columns.objective_id)),
+            },
+        )
+
+    def writes_since(self, since: datetime) -> list[tuple[int, datetime]]:
+        """(id, first bucket) of the journalled writes the database stamped after ``since``."""
+        rows = self.session.execute(
+            select(SliWrite.id, SliWrite.first_bucket).where(SliWrite.written_at > since)
+        ).all()
+        return [(int(i), first) for i, first in rows]
+
+    def database_now(self) -> datetime:
+        """The database's clock, the one `SliWrite.written_at` is stamped with."""
+        value = self.session.execute(
+            select(type_coerce(text(self._database_clock()), SliWrite.written_at.type))
+        ).scalar_one()
+        assert isinstance(value, datetime)
+        return value
+
+    def _database_clock(self) -> str:
+        # SQLite's own clock, written in the layout SQLAlchemy stores instants in, so stamps
+        # compare as text with bound instants.
+        return "now()" if self._postgresql else "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
     def lock_objectives(self, objective_ids: Int64Array) -> None:
         """Serialise loads of the same objectives until the end of the transaction.

@@ -122,6 +122,7 @@ def _store(session: Session, columns: BucketColumns) -> LoadResult:
     objectives = np.unique(canonical.objective_id)
     repo.lock_objectives(objectives)
     hours, days = repo.store(canonical)
+    repo.record_write(canonical)
     return LoadResult(
         buckets=len(canonical),
         objectives=len(objectives),
@@ -189,6 +190,17 @@ def buckets_at(
     rules.check_matrix_size(len(ids), len(starts))
     rows = BucketRepository(session).buckets_at(ids, starts)
     return BucketMatrix(ids, starts, *rules.dense_matrix(ids, starts, rows))
+
+
+def writes_since(session: Session, since: datetime) -> list[tuple[int, datetime]]:
+    """(id, first bucket) of every write of buckets the database stamped after ``since`` (its
+    own clock: see `database_now`), for readers that count buckets incrementally."""
+    return BucketRepository(session).writes_since(since)
+
+
+def database_now(session: Session) -> datetime:
+    """The clock the write journal is stamped with."""
+    return BucketRepository(session).database_now()
 
 
 def missing_buckets(
