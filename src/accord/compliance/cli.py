@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from accord.compliance import service as compliance_service
+from accord.compliance.jobs import EvaluationJob, PassReport
 from accord.compliance.schemas import StatusRead
 from accord.db.session import CommandDatabase
 from accord.identity import service as identity_service
@@ -65,20 +67,46 @@ def evaluate(
     history: Annotated[
         bool, typer.Option(help="Keep a snapshot per objective in the status history.")
     ] = True,
+    every: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Seconds between passes: keep running, with the counts kept warm between "
+            "passes (each later pass reads only what is new). Without it: one pass.",
+        ),
+    ] = None,
+    passes: Annotated[
+        int | None, typer.Option(min=1, help="With --every: stop after this many passes.")
+    ] = None,
 ) -> None:
     """Judge every objective, record status and history, and act on error budget policies
-    (run it at the tiers' evaluation interval, e.g. from cron, until the worker does)."""
-    when = _instant(at)
+    (one pass, e.g. from cron at the tiers' evaluation interval; or --every to keep going)."""
+    if at is not None and every is not None:
+        raise typer.BadParameter("--at judges one instant; --every judges now, repeatedly")
     database = CommandDatabase.of(ctx.obj)
-    with database.unit_of_work() as session:
-        summary = compliance_service.evaluate_objectives(
-            session, actor=identity_service.local_operator(), at=when, history=history
-        )
+    job = EvaluationJob(
+        database, identity_service.local_operator(), history=history, keep_warm=every is not None
+    )
+    done = 0
+    while True:
+        begun = time.monotonic()
+        report = job.run(_instant(at))
+        done += 1
+        _print_pass(report)
+        if every is None or (passes is not None and done >= passes):
+            return
+        time.sleep(max(0.0, every - (time.monotonic() - begun)))
+
+
+def _print_pass(report: PassReport) -> None:
+    summary = report.summary
     console.print(
         f"evaluated {summary.objectives} objectives at {summary.evaluated_at.isoformat()}: "
         f"{summary.at_risk} at risk, {summary.page_alerts} paging, "
         f"{summary.ticket_alerts} ticket alerts; policy events "
-        f"{summary.policy_events_opened} opened, {summary.policy_events_recovered} recovered"
+        f"{summary.policy_events_opened} opened, {summary.policy_events_recovered} recovered "
+        f"({'counts read' if report.rebuilt else 'warm counts'} "
+        f"{report.counts_seconds:.2f} s, judged and recorded {report.judge_seconds:.2f} s)"
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -219,12 +219,18 @@ def evaluate_objectives(
     at: datetime,
     objective_ids: Iterable[int] | None = None,
     history: bool = True,
+    warm: WarmCounts | None = None,
 ) -> EvaluationSummary:
     """Judge every live objective (or the given ones) at ``at``; record the current status,
     a snapshot per objective (with ``history``) and policy events. A system job: the actor is
-    the scheduler or the operator running it, recorded on policy events."""
-    definitions = objectives_service.definitions(session, ids=objective_ids)
-    judged = judge(session, definitions, at)
+    the scheduler or the operator running it, recorded on policy events. ``warm`` counts
+    (from `warm_counts` at ``at``, same session) spare the reads of a cold pass."""
+    definitions = (
+        objectives_service.definitions(session, ids=objective_ids)
+        if warm is None
+        else warm.definitions
+    )
+    judged = judge(session, definitions, at, warm=warm)
     statuses = StatusRepository(session)
     statuses.record([j.row() for j in judged], history=history)
     if objective_ids is None:
@@ -242,15 +248,28 @@ def evaluate_objectives(
 
 
 def judge(
-    session: Session, definitions: Sequence[ObjectiveDefinition], at: datetime
+    session: Session,
+    definitions: Sequence[ObjectiveDefinition],
+    at: datetime,
+    *,
+    warm: WarmCounts | None = None,
 ) -> list[Judgement]:
-    """Every objective judged at ``at`` from stored telemetry, nothing written."""
+    """Every objective judged at ``at`` from stored telemetry, nothing written. With ``warm``
+    counts (advanced to ``at`` by `warm_counts`) nothing is read but timeslices."""
     if not definitions:
         return []
     stop = rules.evaluation_stop(at)
     end = rules.bucket_number(stop)
     periods = {d.id: rules.period_at(d.window, at) for d in definitions}
-    reader = _CountsReader(session, definitions, periods, stop)
+    reader: _Counts
+    if warm is None:
+        cold = _CountsReader(session, definitions, periods, stop)
+        cold.read_burn_windows()
+        reader = cold
+    else:
+        if warm.stop != stop or warm.shape != _counting_shape(definitions):
+            raise ValueError("warm counts were not advanced to this instant and objectives")
+        reader = _WarmReader(session, warm, {d.id: d for d in definitions}, periods)
     judged: list[Judgement] = []
     groups: dict[tuple[int, datetime], list[ObjectiveDefinition]] = defaultdict(list)
     for d in definitions:
@@ -327,12 +346,14 @@ class _CountsReader:
 
     def __post_init__(self) -> None:
         self._by_id = {d.id: d for d in self.definitions}
-        ids = list(self._by_id)
         earliest = min(
-            [p.start for p in self.periods.values()]
-            + [self.stop - timedelta(seconds=max(rules.burn_window_lengths()))]
+            [p.start for p in self.periods.values()] + [self.stop - timedelta(seconds=RECENT)]
         )
-        self._exclusions = self._load_exclusions(earliest)
+        self._exclusions = _exclusions_of(self.session, self.definitions, earliest, self.stop)
+
+    def read_burn_windows(self) -> None:
+        """Read each burn-rate window once for every objective (groups then share them)."""
+        ids = list(self._by_id)
         for length in rules.burn_window_lengths():
             self._read(ids, self.stop - timedelta(seconds=length))
 
@@ -354,37 +375,8 @@ class _CountsReader:
             is_period = start == rules.bucket_number(period.start)
             if not is_period or d.budgeting_method is BudgetingMethod.OCCURRENCES:
                 continue
-            good[i], total[i] = self._slices(d, period)
+            good[i], total[i] = _slices(self.session, d, period, self._exclusions.get(d.id, []))
         return slo.WindowCounts(good, total)
-
-    def _slices(self, d: ObjectiveDefinition, period: rules.Period) -> tuple[float, float]:
-        """(good slices, slices counted) or (Σ slice ratios, slices) for one objective."""
-        assert d.timeslice_seconds is not None
-        slice_buckets = d.timeslice_seconds // BUCKET_SECONDS
-        # Whole slices only, aligned to the period's start.
-        whole = ((period.stop - period.start) // rules.GRAIN) // slice_buckets * slice_buckets
-        end = period.start + whole * rules.GRAIN
-        if whole == 0:
-            return 0.0, 0.0
-        matrix = telemetry_service.recent_buckets(self.session, [d.id], period.start, end)
-        good, total, has_data = matrix.good, matrix.total, matrix.has_data
-        for exclusion in self._exclusions.get(d.id, []):
-            mask = slo.exclusion_mask(
-                good.shape[1], period.start, BUCKET_SECONDS, [(exclusion.start, exclusion.stop)]
-            )
-            good, total, has_data = slo.apply_exclusions(
-                good, total, has_data, mask, exclusion.counts_as_good
-            )
-        if d.budgeting_method is BudgetingMethod.TIMESLICES:
-            assert d.timeslice_threshold is not None
-            result = timeslices.timeslice_sli(
-                good, total, has_data, slice_buckets, float(d.timeslice_threshold), d.missing_data
-            )
-        else:
-            result = timeslices.ratio_timeslices_sli(
-                good, total, has_data, slice_buckets, d.missing_data
-            )
-        return float(result.good[0]), float(result.total[0])
 
     def _read(self, ids: list[int], start: datetime) -> StoredCounts:
         key = (rules.bucket_number(start), rules.bucket_number(self.stop))
@@ -441,34 +433,6 @@ class _CountsReader:
             ratio_sum=np.maximum(ratio_sum, 0.0),
         )
 
-    def _load_exclusions(self, earliest: datetime) -> dict[int, list[_Exclusion]]:
-        """Approved maintenance windows and exceptions as bucket-aligned spans per objective.
-
-        Only buckets an exclusion fully covers are excluded (the engine's rule): its start is
-        rounded up and its end down to bucket boundaries."""
-        by_service: dict[int, list[int]] = defaultdict(list)
-        for d in self.definitions:
-            by_service[d.service_id].append(d.id)
-        found: dict[int, list[_Exclusion]] = defaultdict(list)
-        for window in exclusions_service.approved_windows(
-            self.session, list(by_service), earliest, self.stop
-        ):
-            start = rules.bucket_start(-(-(window.starts_at - rules.EPOCH) // rules.GRAIN))
-            stop = rules.bucket_start((window.ends_at - rules.EPOCH) // rules.GRAIN)
-            if stop <= start:
-                continue
-            targets = (
-                [window.objective_id]
-                if window.objective_id is not None
-                else by_service.get(window.service_id, [])
-            )
-            for objective_id in targets:
-                if objective_id in self._by_id:
-                    found[objective_id].append(
-                        _Exclusion(start=start, stop=stop, counts_as_good=window.counts_as_good)
-                    )
-        return _merged(found)
-
     @staticmethod
     def _subset(counts: StoredCounts, ids: list[int]) -> StoredCounts:
         position = {int(o): i for i, o in enumerate(counts.objective_ids)}
@@ -501,6 +465,96 @@ def _merged(found: dict[int, list[_Exclusion]]) -> dict[int, list[_Exclusion]]:
     return merged
 
 
+def _exclusions_of(
+    session: Session,
+    definitions: Sequence[ObjectiveDefinition],
+    earliest: datetime,
+    stop: datetime,
+) -> dict[int, list[_Exclusion]]:
+    """Approved maintenance windows and exceptions overlapping [earliest, stop) as
+    bucket-aligned spans per objective, merged.
+
+    Only buckets an exclusion fully covers are excluded (the engine's rule): its start is
+    rounded up and its end down to bucket boundaries."""
+    by_service: dict[int, list[int]] = defaultdict(list)
+    for d in definitions:
+        by_service[d.service_id].append(d.id)
+    wanted = {d.id for d in definitions}
+    found: dict[int, list[_Exclusion]] = defaultdict(list)
+    for window in exclusions_service.approved_windows(session, list(by_service), earliest, stop):
+        start = rules.bucket_start(-(-(window.starts_at - rules.EPOCH) // rules.GRAIN))
+        end = rules.bucket_start((window.ends_at - rules.EPOCH) // rules.GRAIN)
+        if end <= start:
+            continue
+        targets = (
+            [window.objective_id]
+            if window.objective_id is not None
+            else by_service.get(window.service_id, [])
+        )
+        for objective_id in targets:
+            if objective_id in wanted:
+                found[objective_id].append(
+                    _Exclusion(start=start, stop=end, counts_as_good=window.counts_as_good)
+                )
+    return _merged(found)
+
+
+def _slices(
+    session: Session,
+    d: ObjectiveDefinition,
+    period: rules.Period,
+    exclusions: list[_Exclusion],
+) -> tuple[float, float]:
+    """(good slices, slices counted) or (Σ slice ratios, slices) of one timeslice objective
+    over its period, from its buckets."""
+    assert d.timeslice_seconds is not None
+    slice_buckets = d.timeslice_seconds // BUCKET_SECONDS
+    # Whole slices only, aligned to the period's start.
+    whole = ((period.stop - period.start) // rules.GRAIN) // slice_buckets * slice_buckets
+    end = period.start + whole * rules.GRAIN
+    if whole == 0:
+        return 0.0, 0.0
+    matrix = telemetry_service.recent_buckets(session, [d.id], period.start, end)
+    good, total, has_data = _masked(
+        matrix.good, matrix.total, matrix.has_data, period.start, [exclusions]
+    )
+    if d.budgeting_method is BudgetingMethod.TIMESLICES:
+        assert d.timeslice_threshold is not None
+        result = timeslices.timeslice_sli(
+            good, total, has_data, slice_buckets, float(d.timeslice_threshold), d.missing_data
+        )
+    else:
+        result = timeslices.ratio_timeslices_sli(
+            good, total, has_data, slice_buckets, d.missing_data
+        )
+    return float(result.good[0]), float(result.total[0])
+
+
+def _masked(
+    good: np.ndarray,
+    total: np.ndarray,
+    has_data: np.ndarray,
+    origin: datetime,
+    exclusions: Sequence[Sequence[_Exclusion]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bucket matrices (row i: the objective whose exclusions are ``exclusions[i]``, columns
+    from ``origin``) with every approved exclusion taken out or counted as good."""
+    if not any(exclusions):
+        return good, total, has_data
+    good, total, has_data = good.copy(), total.copy(), has_data.copy()
+    for i, spans in enumerate(exclusions):
+        row = slice(i, i + 1)
+        for span in spans:
+            mask = slo.exclusion_mask(
+                good.shape[1], origin, BUCKET_SECONDS, [(span.start, span.stop)]
+            )
+            if mask.any():
+                good[row], total[row], has_data[row] = slo.apply_exclusions(
+                    good[row], total[row], has_data[row], mask, span.counts_as_good
+                )
+    return good, total, has_data
+
+
 @dataclass
 class _WindowSource:
     """The engine's view of stored counts for one group of objectives."""
@@ -516,6 +570,341 @@ class _WindowSource:
         if not isinstance(start, int | np.integer) or not isinstance(stop, int | np.integer):
             raise TypeError("stored windows are shared by the whole group")
         return self.reader.counts(self.ids, int(start), int(stop))
+
+
+# ================================================================================ warm counts
+
+RECENT = max(rules.burn_window_lengths())
+"""Seconds of buckets warm counts keep at full grain: the longest burn-rate window."""
+LATE_WRITE_MARGIN = timedelta(minutes=15)
+"""How long a write of buckets may take to commit and still be noticed by warm counts: the
+journal is read this far back, because a write is stamped when its transaction starts and
+becomes visible only when it commits."""
+
+
+class _Counts(Protocol):
+    """What judging reads: the cold reader (from the rollups) or warm counts."""
+
+    def source(self, ids: list[int], start: datetime) -> slo.WindowSource: ...
+
+    def period_counts(self, ids: list[int], start: datetime) -> StoredCounts: ...
+
+
+def _counting_shape(definitions: Sequence[ObjectiveDefinition]) -> tuple[Any, ...]:
+    """What of the objectives decides which buckets count where (not targets or policies)."""
+    return tuple(
+        (d.id, d.service_id, d.window, d.budgeting_method, d.timeslice_seconds) for d in definitions
+    )
+
+
+@dataclass
+class WarmCounts:
+    """The counts of every live objective kept between the passes of a long-running
+    evaluator, so that a pass after one new batch reads that batch and the buckets leaving
+    rolling periods instead of 30 days of rollups.
+
+    Per objective it holds the period's sums (exclusions taken out) and running totals of
+    the last `RECENT` seconds at bucket grain, so every burn-rate window is a subtraction
+    across all objectives at once (`slo.CumulativeCounts`). `warm_counts` rebuilds them from
+    storage whenever what they counted may have changed: other objectives or windows, other
+    approved exclusions, an instant before theirs, or a journalled write to a bucket they had
+    already counted (a backfill, a late sender)."""
+
+    definitions: list[ObjectiveDefinition]
+    shape: tuple[Any, ...]
+    stop: datetime
+    periods: dict[int, rules.Period]
+    row: dict[int, int]
+    period: StoredCounts
+    recent: slo.CumulativeCounts
+    recent_origin: int
+    """Bucket number of the running totals' index 0."""
+    exclusions: dict[int, list[_Exclusion]]
+    journal_checked_at: datetime
+    journal_seen: set[int]
+    rebuilt: bool
+    """Whether the last `warm_counts` call rebuilt them (for the job's log)."""
+
+    @property
+    def ids(self) -> list[int]:
+        return [d.id for d in self.definitions]
+
+
+def warm_counts(session: Session, warm: WarmCounts | None, at: datetime) -> WarmCounts:
+    """``warm`` advanced to ``at`` for the live objectives, or rebuilt from storage when it
+    cannot be (see `WarmCounts`). Reads, never writes."""
+    definitions = objectives_service.definitions(session)
+    if warm is not None:
+        advanced = _advance(session, warm, definitions, at)
+        if advanced is not None:
+            return advanced
+    return _build(session, definitions, at)
+
+
+def _build(session: Session, definitions: list[ObjectiveDefinition], at: datetime) -> WarmCounts:
+    # The journal first: a write it lists is visible to the reads below; one that commits
+    # after them is listed next time and makes that pass rebuild.
+    checked_at = telemetry_service.database_now(session)
+    seen = {i for i, _ in telemetry_service.writes_since(session, checked_at - LATE_WRITE_MARGIN)}
+    stop = rules.evaluation_stop(at)
+    periods = {d.id: rules.period_at(d.window, at) for d in definitions}
+    ids = [d.id for d in definitions]
+    cold = _CountsReader(session, definitions, periods, stop)
+    exclusions = _exclusions_of(session, definitions, _earliest(periods, stop), _FAR_FUTURE)
+    period = _empty_counts(ids)
+    row = {objective_id: i for i, objective_id in enumerate(ids)}
+    by_start: dict[datetime, list[int]] = defaultdict(list)
+    for d in definitions:
+        by_start[periods[d.id].start].append(d.id)
+    for start, members in by_start.items():
+        _put(period, row, cold.period_counts(members, start))
+    origin = stop - timedelta(seconds=RECENT)
+    matrix = telemetry_service.recent_buckets(session, ids, origin, stop)
+    good, total, _ = _masked(
+        matrix.good, matrix.total, matrix.has_data, origin, [exclusions.get(i, []) for i in ids]
+    )
+    return WarmCounts(
+        definitions=definitions,
+        shape=_counting_shape(definitions),
+        stop=stop,
+        periods=periods,
+        row=row,
+        period=period,
+        recent=slo.CumulativeCounts(good, total, validate=False),
+        recent_origin=rules.bucket_number(origin),
+        exclusions=exclusions,
+        journal_checked_at=checked_at,
+        journal_seen=seen,
+        rebuilt=True,
+    )
+
+
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=rules.EPOCH.tzinfo)
+"""Exclusions are loaded open-ended: one approved ahead of time is already known when its
+window begins, so its beginning is no reason to rebuild."""
+
+
+def _earliest(periods: dict[int, rules.Period], stop: datetime) -> datetime:
+    return min([p.start for p in periods.values()] + [stop - timedelta(seconds=RECENT)])
+
+
+def _advance(
+    session: Session, warm: WarmCounts, definitions: list[ObjectiveDefinition], at: datetime
+) -> WarmCounts | None:
+    """``warm`` moved forward to ``at``, or None when it must be rebuilt."""
+    stop = rules.evaluation_stop(at)
+    if stop < warm.stop or _counting_shape(definitions) != warm.shape:
+        return None
+    checked_at = telemetry_service.database_now(session)
+    writes = telemetry_service.writes_since(session, warm.journal_checked_at - LATE_WRITE_MARGIN)
+    if any(i not in warm.journal_seen and first < warm.stop for i, first in writes):
+        return None
+    periods = {d.id: rules.period_at(d.window, at) for d in definitions}
+    earliest = _earliest(periods, stop)
+    exclusions = _exclusions_of(session, definitions, earliest, _FAR_FUTURE)
+    if _clipped(exclusions, earliest) != _clipped(warm.exclusions, earliest):
+        return None
+    ids = warm.ids
+    period = warm.period
+    if stop > warm.stop:
+        new = _masked_buckets(session, ids, warm.stop, stop, exclusions)
+        warm.recent.extend(new.good, new.total)
+        warm.recent.drop_before(
+            rules.bucket_number(stop - timedelta(seconds=RECENT)) - warm.recent_origin
+        )
+        period = _moved_periods(session, warm, definitions, periods, stop, new, exclusions)
+    warm.definitions = definitions
+    warm.stop = stop
+    warm.periods = periods
+    warm.period = period
+    warm.exclusions = exclusions
+    warm.journal_checked_at = checked_at
+    warm.journal_seen = {i for i, _ in writes}
+    warm.rebuilt = False
+    return warm
+
+
+def _clipped(
+    exclusions: dict[int, list[_Exclusion]], earliest: datetime
+) -> dict[int, list[tuple[datetime, datetime, bool]]]:
+    """Exclusions as they bear on counts from ``earliest`` on."""
+    clipped = {
+        objective_id: [
+            (max(e.start, earliest), e.stop, e.counts_as_good) for e in spans if e.stop > earliest
+        ]
+        for objective_id, spans in exclusions.items()
+    }
+    return {k: v for k, v in clipped.items() if v}
+
+
+@dataclass(frozen=True)
+class _Buckets:
+    """Bucket matrices of many objectives with exclusions applied, and their row sums."""
+
+    good: np.ndarray
+    total: np.ndarray
+
+    def sums(self, rows: np.ndarray | slice = slice(None)) -> StoredCounts:
+        good, total = self.good[rows], self.total[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = np.where(total > 0, good / total, 0.0)
+        return StoredCounts(
+            objective_ids=np.empty(0, dtype=np.int64),
+            good=good.sum(axis=1),
+            total=total.sum(axis=1),
+            buckets=(total > 0).sum(axis=1).astype(np.int64),
+            ratio_sum=ratios.sum(axis=1),
+        )
+
+
+def _masked_buckets(
+    session: Session,
+    ids: list[int],
+    start: datetime,
+    stop: datetime,
+    exclusions: dict[int, list[_Exclusion]],
+) -> _Buckets:
+    matrix = telemetry_service.recent_buckets(session, ids, start, stop)
+    good, total, _ = _masked(
+        matrix.good, matrix.total, matrix.has_data, start, [exclusions.get(i, []) for i in ids]
+    )
+    return _Buckets(good, total)
+
+
+def _moved_periods(
+    session: Session,
+    warm: WarmCounts,
+    definitions: list[ObjectiveDefinition],
+    periods: dict[int, rules.Period],
+    stop: datetime,
+    new: _Buckets,
+    exclusions: dict[int, list[_Exclusion]],
+) -> StoredCounts:
+    """The period sums at ``stop``: the new buckets added; for rolling windows the buckets
+    that left subtracted; calendar periods that began anew read afresh."""
+    period = _copy_counts(warm.period)
+    _add(period, new.sums(), 1.0)
+    leaving: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+    restarted: dict[datetime, list[int]] = defaultdict(list)
+    for d in definitions:
+        before, now = warm.periods[d.id].start, periods[d.id].start
+        if now == before:
+            continue
+        if isinstance(d.window, CalendarWindow):
+            restarted[now].append(d.id)
+        else:
+            leaving[(before, now)].append(d.id)
+    for (start, end), members in leaving.items():
+        rows = np.array([warm.row[i] for i in members], dtype=np.int64)
+        gone = _masked_buckets(session, members, start, end, exclusions).sums()
+        _add(period, gone, -1.0, rows)
+    if restarted:
+        cold = _CountsReader(session, definitions, periods, stop)
+        for start, members in restarted.items():
+            _put(period, warm.row, cold.period_counts(members, start))
+    # Subtraction in floating point can leave -0.0000001: clamp to the invariant.
+    period.total[:] = np.maximum(period.total, 0.0)
+    period.good[:] = np.clip(period.good, 0.0, period.total)
+    period.ratio_sum[:] = np.maximum(period.ratio_sum, 0.0)
+    return period
+
+
+def _empty_counts(ids: list[int]) -> StoredCounts:
+    n = len(ids)
+    return StoredCounts(
+        objective_ids=np.array(ids, dtype=np.int64),
+        good=np.zeros(n),
+        total=np.zeros(n),
+        buckets=np.zeros(n, dtype=np.int64),
+        ratio_sum=np.zeros(n),
+    )
+
+
+def _copy_counts(counts: StoredCounts) -> StoredCounts:
+    return StoredCounts(
+        objective_ids=counts.objective_ids,
+        good=counts.good.copy(),
+        total=counts.total.copy(),
+        buckets=counts.buckets.copy(),
+        ratio_sum=counts.ratio_sum.copy(),
+    )
+
+
+def _put(into: StoredCounts, row: dict[int, int], counts: StoredCounts) -> None:
+    rows = np.array([row[int(i)] for i in counts.objective_ids], dtype=np.int64)
+    into.good[rows], into.total[rows] = counts.good, counts.total
+    into.buckets[rows], into.ratio_sum[rows] = counts.buckets, counts.ratio_sum
+
+
+def _add(
+    into: StoredCounts,
+    counts: StoredCounts,
+    sign: float,
+    rows: np.ndarray | slice = slice(None),
+) -> None:
+    into.good[rows] += sign * counts.good
+    into.total[rows] += sign * counts.total
+    into.buckets[rows] += int(sign) * counts.buckets
+    into.ratio_sum[rows] += sign * counts.ratio_sum
+
+
+@dataclass
+class _WarmReader:
+    """Judging's view of warm counts: periods from the kept sums (timeslices from buckets),
+    burn-rate windows from the running totals."""
+
+    session: Session
+    warm: WarmCounts
+    by_id: dict[int, ObjectiveDefinition]
+    periods: dict[int, rules.Period]
+
+    def source(self, ids: list[int], start: datetime) -> slo.WindowSource:
+        return _WarmSource(self, ids, rules.bucket_number(start))
+
+    def period_counts(self, ids: list[int], start: datetime) -> StoredCounts:
+        rows = np.array([self.warm.row[i] for i in ids], dtype=np.int64)
+        p = self.warm.period
+        return StoredCounts(
+            objective_ids=np.array(ids, dtype=np.int64),
+            good=p.good[rows],
+            total=p.total[rows],
+            buckets=p.buckets[rows],
+            ratio_sum=p.ratio_sum[rows],
+        )
+
+
+@dataclass
+class _WarmSource:
+    reader: _WarmReader
+    ids: list[int]
+    period_start: int
+
+    @property
+    def n_objectives(self) -> int:
+        return len(self.ids)
+
+    def window(self, start: slo.Index, stop: slo.Index) -> slo.WindowCounts:
+        if not isinstance(start, int | np.integer) or not isinstance(stop, int | np.integer):
+            raise TypeError("warm windows are shared by the whole group")
+        warm = self.reader.warm
+        if int(stop) != rules.bucket_number(warm.stop):
+            raise ValueError("warm counts end at their evaluation instant")
+        if int(start) == self.period_start:
+            counts = self.reader.period_counts(self.ids, warm.stop)
+            good, total = counts.good.copy(), counts.total.copy()
+            for i, objective_id in enumerate(self.ids):
+                d = self.reader.by_id[objective_id]
+                if d.budgeting_method is not BudgetingMethod.OCCURRENCES:
+                    good[i], total[i] = _slices(
+                        self.reader.session,
+                        d,
+                        self.reader.periods[objective_id],
+                        warm.exclusions.get(objective_id, []),
+                    )
+            return slo.WindowCounts(good, total)
+        rows = np.array([warm.row[i] for i in self.ids], dtype=np.int64)
+        window = warm.recent.window(int(start) - warm.recent_origin, int(stop) - warm.recent_origin)
+        return slo.WindowCounts(window.good[rows], window.total[rows])
 
 
 # ==================================================================================== policies
