@@ -102,6 +102,17 @@ def test_current_status_lists_only_visible_objectives(
     assert items[0]["at_risk"] is True
 
 
+@pytest.mark.parametrize(("limit", "status"), [(10_000, 200), (10_001, 422), (0, 422)])
+def test_a_page_of_current_status_may_hold_the_whole_fleet(
+    client: TestClient, world: dict[str, object], limit: int, status: int
+) -> None:
+    response = client.get(f"{API}/status", params={"limit": limit}, headers=world["vera"])
+    assert response.status_code == status
+    if status == 422:
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "limit" in response.text
+
+
 def test_history_and_policy_events(client: TestClient, world: dict[str, object]) -> None:
     history = client.get(f"{API}/objectives/{world['checkout']}/history", headers=world["vera"])
     assert history.status_code == 200

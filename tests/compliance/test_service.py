@@ -316,6 +316,33 @@ def test_history_keeps_one_snapshot_per_instant(session: Session) -> None:
     assert [c.evaluated_at for c in current] == [STOP - timedelta(hours=1)]
 
 
+def test_history_keeps_the_target_each_evaluation_was_judged_against(session: Session) -> None:
+    objective = make_objective(session)
+    store_day(session, objective.id)
+    compliance_service.evaluate_objectives(session, actor=SYSTEM, at=NOW - timedelta(hours=1))
+    objective.target = Decimal("0.95")
+    session.flush()
+    compliance_service.evaluate_objectives(session, actor=SYSTEM, at=NOW)
+    history, _ = compliance_service.list_history(
+        session,
+        actor=SYSTEM,
+        key=objective_key(objective.id),
+        since=None,
+        until=None,
+        after=None,
+        limit=10,
+    )
+    assert [(h.evaluated_at, h.target) for h in history] == [
+        (STOP, Decimal("0.95")),
+        (STOP - timedelta(hours=1), Decimal("0.999")),
+    ]
+    [current], _ = compliance_service.list_current(
+        session, actor=SYSTEM, service=None, after=None, limit=10
+    )
+    assert (current.target, current.service) == (Decimal("0.95"), "checkout")
+    assert current.budget_consumed == pytest.approx(120 / (0.05 * 28_800))
+
+
 def test_status_at_an_instant_is_not_recorded(session: Session) -> None:
     objective = make_objective(session)
     store_day(session, objective.id)

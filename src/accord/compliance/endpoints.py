@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from accord.compliance import service as compliance_service
 from accord.compliance.enums import PolicyEventState
 from accord.compliance.schemas import BaselineRead, PolicyEventRead, ReleaseGate, StatusRead
-from accord.http.deps import PageDep, SessionDep
+from accord.http.deps import FleetPageDep, PageDep, SessionDep
 from accord.http.problems import problem_responses
 from accord.identity.deps import require
 from accord.identity.rules import Actor, Permission
@@ -111,10 +111,12 @@ def get_baseline(
     "/status",
     response_model=Page[StatusRead],
     summary="The latest recorded status of every visible objective",
+    description="A page may hold up to 10,000 objectives, so a dashboard reads the fleet in "
+    "one call.",
 )
 def list_current(
     session: SessionDep,
-    page: PageDep,
+    page: FleetPageDep,
     service: Slug | None = None,
     actor: Actor = require(READ),
 ) -> Page[StatusRead]:

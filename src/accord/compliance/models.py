@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Boolean, Double, ForeignKey, Index, String, text
@@ -10,10 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.compliance.enums import PolicyEventState
 from accord.db.base import Base, HasId
-from accord.db.types import Identifier, JSONDocument, enum_type
+from accord.db.types import ExactDecimal, Identifier, JSONDocument, enum_type
 
 
 class _Evaluation:
+    service_id: Mapped[int] = mapped_column(Identifier, ForeignKey("service.id"))
+    target: Mapped[Decimal] = mapped_column(ExactDecimal())
+    """The target the objective was judged against: history keeps it when the target changes."""
     evaluated_at: Mapped[datetime]
     window_start: Mapped[datetime]
     window_end: Mapped[datetime]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from accord.compliance.enums import PolicyEventState
@@ -52,15 +52,21 @@ class StatusRepository(Repository[ObjectiveStatus]):
         objective_ids: Iterable[int] | None,
         after: int | None,
         limit: int,
-    ) -> list[ObjectiveStatus]:
-        stmt = select(ObjectiveStatus).order_by(ObjectiveStatus.objective_id).limit(limit)
+    ) -> Sequence[Row[Any]]:
+        """A page of current statuses as plain rows of their columns: a fleet-wide page is
+        thousands of rows, read for presentation only (no ORM identity or change tracking)."""
+        stmt = (
+            select(*ObjectiveStatus.__table__.columns)
+            .order_by(ObjectiveStatus.objective_id)
+            .limit(limit)
+        )
         if objective_ids is not None:
             stmt = stmt.where(ObjectiveStatus.objective_id.in_(set(objective_ids)))
         if units is not None:
             stmt = stmt.where(ObjectiveStatus.business_unit_id.in_(units))
         if after is not None:
             stmt = stmt.where(ObjectiveStatus.objective_id > after)
-        return list(self.session.scalars(stmt))
+        return self.session.execute(stmt).all()
 
     def forget(self, objective_ids: Iterable[int]) -> None:
         """Drop the current status of objectives that are gone (history stays)."""

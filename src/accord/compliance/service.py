@@ -196,6 +196,8 @@ class Judgement:
         return {
             "objective_id": self.definition.id,
             "business_unit_id": self.definition.business_unit_id,
+            "service_id": self.definition.service_id,
+            "target": self.definition.target,
             "evaluated_at": self.evaluated_at,
             "window_start": self.period.start,
             "window_end": self.period.stop,
@@ -1147,18 +1149,14 @@ def _present(session: Session, judged: list[Judgement]) -> list[StatusRead]:
     ]
 
 
-def _present_rows(
-    session: Session, rows: Sequence[ObjectiveStatus | StatusSnapshot]
-) -> list[StatusRead]:
-    objectives = objectives_service.objectives_by_ids(session, {r.objective_id for r in rows})
-    services = catalogue_service.services_by_ids(
-        session, {o.service_id for o in objectives.values()}
-    )
+def _present_rows(session: Session, rows: Sequence[Any]) -> list[StatusRead]:
+    """Recorded statuses (ORM rows or plain result rows of their columns) as read models."""
+    services = catalogue_service.services_by_ids(session, {r.service_id for r in rows})
     return [
         StatusRead(
             objective=objective_key(r.objective_id),
-            service=services[objectives[r.objective_id].service_id].slug,
-            target=objectives[r.objective_id].target,
+            service=services[r.service_id].slug,
+            target=r.target,
             evaluated_at=r.evaluated_at,
             window_start=r.window_start,
             window_end=r.window_end,

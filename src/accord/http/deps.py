@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from accord.config import Settings
 from accord.db.session import REQUEST_ID, Database
-from accord.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor
+from accord.kit.pagination import DEFAULT_LIMIT, FLEET_MAX_LIMIT, MAX_LIMIT, decode_cursor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -59,3 +59,19 @@ class PageQuery:
 
 
 PageDep = Annotated[PageQuery, Depends()]
+
+
+class FleetPageQuery(PageQuery):
+    """``?cursor=…&limit=…`` where a page may hold the whole fleet (`FLEET_MAX_LIMIT`)."""
+
+    def __init__(
+        self,
+        cursor: Annotated[
+            str | None, Query(max_length=200, description="From the previous page's next_cursor.")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=FLEET_MAX_LIMIT)] = DEFAULT_LIMIT,
+    ) -> None:
+        super().__init__(cursor, limit)
+
+
+FleetPageDep = Annotated[FleetPageQuery, Depends()]

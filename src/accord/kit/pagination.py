@@ -16,6 +16,9 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+FLEET_MAX_LIMIT = 10_000
+"""Lists of small, fixed-size rows that dashboards read whole (the current status of every
+objective): one page of the fleet rather than twenty round trips."""
 _MAX_POSITION = 2**63 - 1
 _URLSAFE_BASE64 = re.compile(r"[A-Za-z0-9_-]+")
 
