@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import accord
 from accord import routes
 from accord.audit import service as audit_service
+from accord.compliance import service as compliance_service
 from accord.config import Settings
 from accord.db import migrate
 from accord.db.session import Database
@@ -66,6 +67,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = db
+    app.state.status_cache = compliance_service.CurrentStatusCache()
     audit_service.install_checkpoints(db, settings.audit, clock=utc_now)
 
     for router in routes.API_ROUTERS:

@@ -25,6 +25,7 @@ from accord.compliance.enums import PolicyEventState
 from accord.exclusions import service as exclusions_service
 from accord.exclusions.enums import ExclusionKind
 from accord.exclusions.schemas import ExclusionCreate, ExclusionDecision
+from accord.identity.enums import Role
 from accord.identity.rules import system_actor
 from accord.objectives import service as objectives_service
 from accord.objectives.enums import BudgetingMethod, CalendarUnit, PolicyTrigger, WindowKind
@@ -34,6 +35,7 @@ from accord.objectives.rules import objective_key
 from accord.objectives.schemas import ObjectiveUpdate
 from accord.telemetry import service as telemetry_service
 from accord.telemetry.rules import BucketColumns
+from tests.factories.identity import make_principal
 from tests.factories.objectives import make_objective
 
 NOW = datetime(2026, 11, 26, 12, 2, tzinfo=UTC)
@@ -354,3 +356,54 @@ def test_status_at_an_instant_is_not_recorded(session: Session) -> None:
         session, actor=SYSTEM, service=None, after=None, limit=10
     )
     assert current == []
+
+
+def test_cached_current_status_pages_follow_every_recorded_pass(session: Session) -> None:
+    cache = compliance_service.CurrentStatusCache()
+    ids = [make_objective(session).id for _ in range(5)]
+    store_day(session, ids[0])
+
+    def page(after: int | None, limit: int) -> tuple[list[str], int | None]:
+        items, last = compliance_service.list_current(
+            session, actor=SYSTEM, service=None, after=after, limit=limit, cache=cache
+        )
+        uncached = compliance_service.list_current(
+            session, actor=SYSTEM, service=None, after=after, limit=limit
+        )
+        assert (items, last) == uncached
+        return [i.objective for i in items], last
+
+    assert page(None, 10) == ([], None)
+    compliance_service.evaluate_objectives(session, actor=SYSTEM, at=NOW - timedelta(hours=1))
+    first, cursor = page(None, 2)
+    assert first == [objective_key(i) for i in ids[:2]]
+    assert cursor == ids[1]
+    assert page(cursor, 10) == ([objective_key(i) for i in ids[2:]], None)
+    assert page(cursor, 3) == ([objective_key(i) for i in ids[2:]], None)
+    # A new pass (the bad hour now in view) is served at once, not the cached one.
+    compliance_service.evaluate_objectives(session, actor=SYSTEM, at=NOW)
+    items, _ = compliance_service.list_current(
+        session, actor=SYSTEM, service=None, after=None, limit=1, cache=cache
+    )
+    assert items[0].evaluated_at == STOP
+    assert items[0].page_alert is True
+    # So is forgetting a deleted objective's status.
+    compliance_service.StatusRepository(session).forget([ids[4]])
+    assert page(None, 10)[0] == [objective_key(i) for i in ids[:4]]
+
+
+def test_cached_current_status_is_scoped_to_what_the_caller_may_see(session: Session) -> None:
+    cache = compliance_service.CurrentStatusCache()
+    mine = make_objective(session, service="checkout", unit="retail")
+    theirs = make_objective(session, service="ledger", unit="wholesale")
+    compliance_service.evaluate_objectives(session, actor=SYSTEM, at=NOW)
+    retail_viewer = make_principal(session, "vera", (Role.VIEWER, "retail"))
+    for actor, expected in ((SYSTEM, [mine.id, theirs.id]), (retail_viewer, [mine.id])):
+        items, _ = compliance_service.list_current(
+            session, actor=actor, service=None, after=None, limit=10, cache=cache
+        )
+        assert [i.objective for i in items] == [objective_key(i) for i in expected]
+    items, _ = compliance_service.list_current(
+        session, actor=SYSTEM, service="ledger", after=None, limit=10, cache=cache
+    )
+    assert [i.objective for i in items] == [objective_key(theirs.id)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from accord.compliance import service as compliance_service
 from accord.compliance.enums import PolicyEventState
@@ -115,13 +115,19 @@ def get_baseline(
     "one call.",
 )
 def list_current(
+    request: Request,
     session: SessionDep,
     page: FleetPageDep,
     service: Slug | None = None,
     actor: Actor = require(READ),
 ) -> Page[StatusRead]:
     items, last = compliance_service.list_current(
-        session, actor=actor, service=service, after=page.after, limit=page.limit
+        session,
+        actor=actor,
+        service=service,
+        after=page.after,
+        limit=page.limit,
+        cache=request.app.state.status_cache,
     )
     return Page(items=items, next_cursor=encode_cursor(last) if last is not None else None)
 

