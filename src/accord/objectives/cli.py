@@ -34,7 +34,6 @@ from accord.objectives.schemas import (
 console = Console(soft_wrap=True)  # never break queries and keys across lines
 app = typer.Typer(help="Service level objectives (SLOs).", no_args_is_help=True)
 
-PAGE = 500
 COLUMNS = ("key", "service", "name", "target", "window", "method", "mode", "source", "agreement")
 DOCUMENT_SUFFIXES = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML"}
 
@@ -47,20 +46,12 @@ def list_objectives(
 ) -> None:
     """Every live objective (of one service with --service)."""
     database = CommandDatabase.of(ctx.obj)
-    rows: list[ObjectiveRead] = []
     with database.unit_of_work(write=False) as session:
-        after = None
-        while True:
-            page, after = objectives_service.list_objectives(
-                session,
-                actor=identity_service.local_operator(),
-                filters=ObjectiveFilter(service=service),
-                after=after,
-                limit=PAGE,
-            )
-            rows += page
-            if after is None:
-                break
+        rows = objectives_service.all_objectives(
+            session,
+            actor=identity_service.local_operator(),
+            filters=ObjectiveFilter(service=service),
+        )
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return
@@ -123,6 +114,12 @@ def show(
             f"{escape(exception.approved_by)} on {exception.approved_at:%Y-%m-%d}: "
             f"{escape(exception.reason)}"
         )
+    if o.origin is not None:
+        origin = f"imported from {o.origin.spec} (service {o.origin.service}"
+        if o.origin.kubernetes is not None:
+            k8s = o.origin.kubernetes
+            origin += f", {k8s.namespace + '/' if k8s.namespace else ''}{k8s.name}"
+        console.print(escape(origin + ")"))
     console.print(f"created {o.created_at:%Y-%m-%d %H:%M}, updated {o.updated_at:%Y-%m-%d %H:%M}")
 
 

@@ -131,6 +131,9 @@ class Objective(HasId, Timestamped, SoftDeleted, Base):
     labels: Mapped[dict[str, str]] = mapped_column(JSONDocument)
     alerting: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     """Alert names, labels and annotations for exported rules (``schemas.Alerting``)."""
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    """Where an imported definition came from (``schemas.ObjectiveOrigin``): exports use it to
+    write back what was read. None for objectives defined in Accord."""
 
     provider_owner_id: Mapped[int | None] = mapped_column(Identifier, ForeignKey("principal.id"))
     customer_owner_id: Mapped[int | None] = mapped_column(Identifier, ForeignKey("principal.id"))

@@ -104,6 +104,39 @@ class Alerting(Input):
     ticket_alert: AlertSpec = Field(default_factory=AlertSpec)
 
 
+# ------------------------------------------------------------------------------------- origin
+
+
+class KubernetesObject(BaseModel):
+    """The Kubernetes object a definition was declared in (a Sloth ``PrometheusServiceLevel``):
+    exported rules become a ``PrometheusRule`` of the same name, namespace, labels and
+    annotations."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=253)]
+    namespace: Annotated[str, StringConstraints(max_length=63)] = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class ObjectiveOrigin(BaseModel):
+    """Where an imported objective's definition came from. Set by the importers
+    (``accord import sloth|openslo``), never changed afterwards."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spec: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="The format and version read: `prometheus/v1`, `sloth.slok.dev/v1`, "
+        "`openslo/v1alpha` (Sloth specs) or `openslo/v1`."
+    )
+    service: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="The service as the document named it (Sloth's `sloth_service`), which may "
+        "differ from the catalogue service the objective was imported into."
+    )
+    kubernetes: KubernetesObject | None = None
+
+
 # ----------------------------------------------------------------------------------- objectives
 
 
@@ -235,6 +268,7 @@ class ObjectiveRead(BaseModel):
     customer_owner: str | None
     policy: str | None
     tier_exception: TierExceptionRead | None
+    origin: ObjectiveOrigin | None
     created_at: datetime
     updated_at: datetime
 

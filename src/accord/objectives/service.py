@@ -28,6 +28,7 @@ from accord.objectives.schemas import (
     ObjectiveCreate,
     ObjectiveDefinition,
     ObjectiveFilter,
+    ObjectiveOrigin,
     ObjectiveRead,
     ObjectiveUpdate,
     RollingWindow,
@@ -64,6 +65,21 @@ def list_objectives(
     return present_objectives(session, rows), rows[-1].id if more and rows else None
 
 
+def all_objectives(
+    session: Session, *, actor: Actor, filters: ObjectiveFilter, page: int = 500
+) -> list[ObjectiveRead]:
+    """Every live objective matching ``filters`` that the actor may read, page by page."""
+    rows: list[ObjectiveRead] = []
+    after = None
+    while True:
+        found, after = list_objectives(
+            session, actor=actor, filters=filters, after=after, limit=page
+        )
+        rows += found
+        if after is None:
+            return rows
+
+
 def get_objective(session: Session, *, actor: Actor, key: str) -> ObjectiveRead:
     return present_objectives(session, [visible_objective(session, actor=actor, key=key)])[0]
 
@@ -84,8 +100,14 @@ def visible_objective(
 
 
 def create_objective(
-    session: Session, *, actor: Actor, data: ObjectiveCreate, now: datetime
+    session: Session,
+    *,
+    actor: Actor,
+    data: ObjectiveCreate,
+    now: datetime,
+    origin: ObjectiveOrigin | None = None,
 ) -> ObjectiveRead:
+    """A new objective. ``origin`` records where an imported definition came from."""
     service = catalogue_service.visible_service(session, actor=actor, slug=data.service)
     actor.require(WRITE, service.business_unit_id)
     repo = ObjectiveRepository(session)
@@ -118,6 +140,7 @@ def create_objective(
         queries=dict(data.queries),
         labels=dict(data.labels),
         alerting=data.alerting.model_dump(mode="json"),
+        origin=origin.model_dump(mode="json") if origin is not None else None,
         provider_owner_id=_principal_id(session, data.provider_owner, field="provider_owner"),
         customer_owner_id=_principal_id(session, data.customer_owner, field="customer_owner"),
         policy_id=_policy_id(session, data.policy, service.business_unit_id),
@@ -295,6 +318,7 @@ def present_objectives(session: Session, objectives: list[Objective]) -> list[Ob
             )
             if o.below_tier_minimum_reason
             else None,
+            origin=ObjectiveOrigin.model_validate(o.origin) if o.origin is not None else None,
             created_at=o.created_at,
             updated_at=o.updated_at,
         )
