@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import Row, delete, func, insert, select, text
 from sqlalchemy.dialects import sqlite
 
@@ -64,11 +63,7 @@ class StatusRepository(Repository[ObjectiveStatus]):
             )
         )
         execute(text(f"TRUNCATE {_STAGING}"))
-        self.copy_rows(
-            _STAGING,
-            columns,
-            ([Jsonb(r[c]) if c == "burn_rates" else r[c] for c in columns] for r in rows),
-        )
+        self.copy_rows(_STAGING, columns, ([r[c] for c in columns] for r in rows))
         updates = ", ".join(f"{c} = excluded.{c}" for c in _EVALUATION_COLUMNS)
         execute(
             text(

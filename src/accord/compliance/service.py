@@ -325,7 +325,7 @@ def judge(
         return []
     stop = rules.evaluation_stop(at)
     end = rules.bucket_number(stop)
-    periods = {d.id: rules.period_at(d.window, at) for d in definitions}
+    periods = _periods(definitions, at)
     reader: _Counts
     if warm is None:
         cold = _CountsReader(session, definitions, periods, stop)
@@ -393,8 +393,16 @@ def judge(
     return judged
 
 
-def _finite(value: float) -> float:
-    return float(value) if math.isfinite(value) else 0.0
+def _periods(definitions: Sequence[ObjectiveDefinition], at: datetime) -> dict[int, rules.Period]:
+    """Each objective's period at ``at``, computed once per distinct window."""
+    by_window: dict[tuple[Any, ...], rules.Period] = {}
+    periods = {}
+    for d in definitions:
+        window = (type(d.window), *d.window.__dict__.values())
+        if window not in by_window:
+            by_window[window] = rules.period_at(d.window, at)
+        periods[d.id] = by_window[window]
+    return periods
 
 
 @dataclass
@@ -720,7 +728,7 @@ def _build(session: Session, definitions: list[ObjectiveDefinition], at: datetim
     checked_at = telemetry_service.database_now(session)
     seen = {i for i, _ in telemetry_service.writes_since(session, checked_at - LATE_WRITE_MARGIN)}
     stop = rules.evaluation_stop(at)
-    periods = {d.id: rules.period_at(d.window, at) for d in definitions}
+    periods = _periods(definitions, at)
     ids = [d.id for d in definitions]
     cold = _CountsReader(session, definitions, periods, stop)
     exclusions = _exclusions_of(session, definitions, _earliest(periods, stop), _FAR_FUTURE)
@@ -752,6 +760,9 @@ def _build(session: Session, definitions: list[ObjectiveDefinition], at: datetim
     )
 
 
+_DROP_EVERY = 86_400 // BUCKET_SECONDS
+"""Buckets the running totals may hold beyond the longest window before the oldest go."""
+
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=rules.EPOCH.tzinfo)
 """Exclusions are loaded open-ended: one approved ahead of time is already known when its
 window begins, so its beginning is no reason to rebuild."""
@@ -772,7 +783,7 @@ def _advance(
     writes = telemetry_service.writes_since(session, warm.journal_checked_at - LATE_WRITE_MARGIN)
     if any(i not in warm.journal_seen and first < warm.stop for i, first in writes):
         return None
-    periods = {d.id: rules.period_at(d.window, at) for d in definitions}
+    periods = _periods(definitions, at)
     earliest = _earliest(periods, stop)
     exclusions = _exclusions_of(session, definitions, earliest, _FAR_FUTURE)
     if _clipped(exclusions, earliest) != _clipped(warm.exclusions, earliest):
@@ -782,9 +793,10 @@ def _advance(
     if stop > warm.stop:
         new = _masked_buckets(session, ids, warm.stop, stop, exclusions)
         warm.recent.extend(new.good, new.total)
-        warm.recent.drop_before(
-            rules.bucket_number(stop - timedelta(seconds=RECENT)) - warm.recent_origin
-        )
+        # Dropping rebases every running total: do it a day at a time, not every pass.
+        oldest_needed = rules.bucket_number(stop - timedelta(seconds=RECENT)) - warm.recent_origin
+        if oldest_needed - warm.recent.first >= _DROP_EVERY:
+            warm.recent.drop_before(oldest_needed)
         period = _moved_periods(session, warm, definitions, periods, stop, new, exclusions)
     warm.definitions = definitions
     warm.stop = stop

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, select
@@ -63,12 +65,35 @@ class Repository(Generic[M]):
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """COPY rows into ``table`` on PostgreSQL, in the session's transaction: thousands of
-        rows in one round trip, where an INSERT per row costs a round trip each. Values are
-        adapted by psycopg (wrap JSON documents in ``psycopg.types.json.Jsonb``)."""
+        rows in one round trip, where an INSERT per row costs a round trip each.
+
+        Rows are encoded as COPY text here, in one string: psycopg's ``write_row`` adapts
+        value by value and cost more than the statement itself at 10,000 rows. Values: None,
+        bool, int, float, Decimal, str, aware datetimes, and dicts or lists (as JSON)."""
         self.session.flush()
         connection = self.session.connection().connection.dbapi_connection
         assert connection is not None
+        text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
-            for row in rows:
-                copy.write_row(row)
+            copy.write(text)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, float):
+        return repr(value)  # shortest text that reads back as the same double
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every stored timestamp must carry a UTC offset")
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        value = json.dumps(value, separators=(",", ":"))
+    return str(value).translate(_COPY_ESCAPES)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from accord.db.repository import Repository
 from accord.objectives.enums import MonitoringMode, SourceKind
@@ -52,6 +53,26 @@ class ObjectiveRepository(Repository[Objective]):
         if ids is not None:
             stmt = stmt.where(Objective.id.in_(set(ids)))
         return list(self.session.scalars(stmt))
+
+    def definition_rows(
+        self, *, units: frozenset[int] | None = None, ids: Iterable[int] | None = None
+    ) -> Sequence[Row[Any]]:
+        """What the evaluator needs of every live objective (or the given ones), as plain
+        rows: an evaluation pass reads all of them, without their documents (queries,
+        labels, alerting) or ORM identity."""
+        columns: tuple[Any, ...] = (
+            Objective.id, Objective.service_id, Objective.business_unit_id, Objective.target,
+            Objective.budgeting_method, Objective.timeslice_seconds,
+            Objective.timeslice_threshold, Objective.missing_data, Objective.window_kind,
+            Objective.window_days, Objective.calendar_unit, Objective.time_zone,
+            Objective.monitoring_mode, Objective.evaluation_interval_seconds, Objective.policy_id,
+        )  # fmt: skip
+        stmt = select(*columns).where(Objective.deleted_at.is_(None)).order_by(Objective.id)
+        if units is not None:
+            stmt = stmt.where(Objective.business_unit_id.in_(units))
+        if ids is not None:
+            stmt = stmt.where(Objective.id.in_(set(ids)))
+        return self.session.execute(stmt).all()
 
     def of_services(self, service_ids: Iterable[int]) -> list[Objective]:
         wanted = set(service_ids)

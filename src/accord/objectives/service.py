@@ -19,7 +19,7 @@ from accord.identity.enums import PrincipalKind
 from accord.identity.rules import Actor, Permission
 from accord.kit.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from accord.objectives import rules
-from accord.objectives.enums import MonitoringMode, WindowKind
+from accord.objectives.enums import CalendarUnit, MonitoringMode, WindowKind
 from accord.objectives.models import Objective
 from accord.objectives.repository import ObjectiveRepository, PolicyNameRepository
 from accord.objectives.schemas import (
@@ -249,7 +249,31 @@ def definitions(
     session: Session, *, units: frozenset[int] | None = None, ids: Iterable[int] | None = None
 ) -> list[ObjectiveDefinition]:
     """Every live objective (or the given ones) as the evaluator needs it."""
-    return [_definition(o) for o in ObjectiveRepository(session).all_live(units=units, ids=ids)]
+    windows: dict[tuple[Any, ...], Window] = {}
+    found = []
+    for row in ObjectiveRepository(session).definition_rows(units=units, ids=ids):
+        # Thousands of objectives share a handful of windows: build each once.
+        shape = (row.window_kind, row.window_days, row.calendar_unit, row.time_zone)
+        if shape not in windows:
+            windows[shape] = _window(*shape)
+        found.append(
+            ObjectiveDefinition(
+                id=row.id,
+                key=rules.objective_key(row.id),
+                service_id=row.service_id,
+                business_unit_id=row.business_unit_id,
+                target=row.target,
+                budgeting_method=row.budgeting_method,
+                timeslice_seconds=row.timeslice_seconds,
+                timeslice_threshold=row.timeslice_threshold,
+                missing_data=row.missing_data,
+                window=windows[shape],
+                monitoring_mode=row.monitoring_mode,
+                evaluation_interval_seconds=row.evaluation_interval_seconds,
+                policy_id=row.policy_id,
+            )
+        )
+    return found
 
 
 def objectives_of_services(session: Session, service_ids: Iterable[int]) -> list[Objective]:
@@ -265,11 +289,19 @@ def policy_in_use(session: Session, policy_id: int) -> bool:
 
 
 def window_of(objective: Objective) -> Window:
-    if objective.window_kind is WindowKind.CALENDAR:
-        assert objective.calendar_unit is not None
-        return CalendarWindow(unit=objective.calendar_unit, time_zone=objective.time_zone)
-    assert objective.window_days is not None
-    return RollingWindow(days=objective.window_days)
+    return _window(
+        objective.window_kind, objective.window_days, objective.calendar_unit, objective.time_zone
+    )
+
+
+def _window(
+    kind: WindowKind, days: int | None, unit: CalendarUnit | None, time_zone: str
+) -> Window:
+    if kind is WindowKind.CALENDAR:
+        assert unit is not None
+        return CalendarWindow(unit=unit, time_zone=time_zone)
+    assert days is not None
+    return RollingWindow(days=days)
 
 
 def present_objectives(session: Session, objectives: list[Objective]) -> list[ObjectiveRead]:
@@ -327,24 +359,6 @@ def present_objectives(session: Session, objectives: list[Objective]) -> list[Ob
 
 
 # ---------------------------------------------------------------------------------- internals
-
-
-def _definition(o: Objective) -> ObjectiveDefinition:
-    return ObjectiveDefinition(
-        id=o.id,
-        key=rules.objective_key(o.id),
-        service_id=o.service_id,
-        business_unit_id=o.business_unit_id,
-        target=o.target,
-        budgeting_method=o.budgeting_method,
-        timeslice_seconds=o.timeslice_seconds,
-        timeslice_threshold=o.timeslice_threshold,
-        missing_data=o.missing_data,
-        window=window_of(o),
-        monitoring_mode=o.monitoring_mode,
-        evaluation_interval_seconds=o.evaluation_interval_seconds,
-        policy_id=o.policy_id,
-    )
 
 
 def _set_window(objective: Objective, window: Window) -> None:
