@@ -1,4 +1,5 @@
-"""The `accord` command: serve, demo, database, doctor, and each domain's commands."""
+"""The `accord` command: serve, demo, database, doctor, each domain's commands, and import and
+export of other tools' formats."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ from accord.db.session import CommandDatabase, Database
 from accord.demo import portfolio
 from accord.exclusions import cli as exclusions_cli
 from accord.identity import cli as identity_cli
+from accord.integrations.openslo import cli as openslo_cli
+from accord.integrations.prometheus import cli as prometheus_cli
+from accord.integrations.sloth import cli as sloth_cli
 from accord.kit.errors import AccordError
 from accord.kit.time import utc_now
 from accord.objectives import cli as objectives_cli
@@ -48,6 +52,19 @@ app.add_typer(identity_cli.principals_app, name="principals")
 app.add_typer(identity_cli.tokens_app, name="tokens")
 app.add_typer(objectives_cli.app, name="objectives")
 app.add_typer(compliance_cli.app, name="slo")
+
+# Interop: one group per direction, each format's commands from its integration package.
+import_app = typer.Typer(
+    help="Import objectives from other tools' SLO definitions (all or nothing).",
+    no_args_is_help=True,
+)
+import_app.command("sloth")(sloth_cli.import_sloth)
+import_app.command("openslo")(openslo_cli.import_openslo)
+export_app = typer.Typer(help="Export objectives in other tools' formats.", no_args_is_help=True)
+export_app.command("prometheus-rules")(prometheus_cli.export_rules)
+export_app.command("openslo")(openslo_cli.export_openslo)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 
 @app.callback()

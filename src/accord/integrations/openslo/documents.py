@@ -934,9 +934,9 @@ class Unsupported:
 
 _NO_SLI_IDENTITY = "an Accord objective has no separate SLI identity: the SLO names it"
 _ONE_DESCRIPTION = "Accord keeps one description: the SLO's"
-_POLICY_BY_NAME = (
-    "Accord keeps alert policies by name only; their conditions and notification targets are "
-    "not imported"
+_POLICIES = (
+    "OpenSLO alert policies are not imported: Accord alerts by its own multi-window burn-rate "
+    "policy"
 )
 # Why a field read from OpenSLO has no place in Accord: (kinds, or None for any; path; reason).
 _FIELD_REASONS: list[tuple[set[str] | None, re.Pattern[str], str]] = [
@@ -950,7 +950,7 @@ _FIELD_REASONS: list[tuple[set[str] | None, re.Pattern[str], str]] = [
         re.compile(r"metadata\..*|spec(\..*)?"),
         "Accord's catalogue owns services: only the name is used",
     ),
-    ({"AlertPolicy"}, re.compile(r"metadata\..*|spec(\..*)?"), _POLICY_BY_NAME),
+    ({"AlertPolicy"}, re.compile(r"metadata\..*|spec(\..*)?"), _POLICIES),
     ({"SLI"}, re.compile(r"metadata\..*"), _NO_SLI_IDENTITY),
     ({"SLI"}, re.compile(r"spec\.description"), _ONE_DESCRIPTION),
     (
@@ -984,12 +984,13 @@ _FIELD_REASONS: list[tuple[set[str] | None, re.Pattern[str], str]] = [
         re.compile(r"spec\.objectives\[\d+\]\.compositeWeight"),
         "only composite SLOs weigh objectives",
     ),
-    ({"SLO"}, re.compile(r"spec\.alertPolicies\[\d+\]\..*"), _POLICY_BY_NAME),
+    ({"SLO"}, re.compile(r"spec\.alertPolicies\[\d+\]\..*"), _POLICIES),
 ]
 # Why a whole document has no place in Accord, by kind.
 _DOCUMENT_REASONS = {
     "DataSource": (
-        "Accord has no data-source registry yet: SLI queries keep the metricSourceRef name only"
+        "Accord has no data-source registry: DataSources are not imported (SLI queries keep "
+        "their source type)"
     ),
     "AlertNotificationTarget": (
         "Accord sends alerts through its own notification settings; OpenSLO notification "
@@ -999,7 +1000,7 @@ _DOCUMENT_REASONS = {
         "Accord derives burn-rate alerts from its multi-window policy; OpenSLO alert conditions "
         "are not imported"
     ),
-    "AlertPolicy": "no imported SLO refers to this alert policy; " + _POLICY_BY_NAME,
+    "AlertPolicy": "no imported SLO refers to this alert policy; " + _POLICIES,
     "Service": "no imported SLO belongs to this service; Accord's catalogue owns services",
     "SLI": "no imported SLO uses this SLI; Accord has no stand-alone SLIs",
 }

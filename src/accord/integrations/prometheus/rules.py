@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -56,6 +56,7 @@ __all__ = [
     "go_float",
     "go_map_order",
     "go_quote",
+    "good_total_sli",
     "label_name_problem",
     "label_value_problem",
     "name_problem",
@@ -266,6 +267,15 @@ class RawSli:
 
 
 Sli: TypeAlias = EventsSli | RawSli
+
+
+def good_total_sli(good_query: str, total_query: str) -> RawSli:
+    """An SLI from good and total events, as Sloth writes it (for OpenSLO's ratio metrics): the
+    raw error ratio ``1 - good / total``, with exactly Sloth's text."""
+    return RawSli(
+        f"\n  1 - (\n    (\n      {good_query}\n    )\n    /\n"
+        f"    (\n      {total_query}\n    )\n  )\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -1035,6 +1045,7 @@ class _Slo:
     period: timedelta
     windows: AlertWindows
     labels: Mapping[str, str]
+    generator: Generator
 
     @property
     def id_labels(self) -> dict[str, str]:
@@ -1079,7 +1090,8 @@ def _burn_rate_expr(metric: str, s: _Slo) -> str:
     )
 
 
-def _meta_rules(s: _Slo, generator: Generator) -> list[Rule]:
+def _meta_rules(s: _Slo) -> list[Rule]:
+    generator = s.generator
     labels = _merge(s.id_labels, s.labels)
     objective = float(s.slo.objective_percent)
     ratio = go_float(objective / 100)
@@ -1231,7 +1243,7 @@ def render_rules(
     extra_labels: Mapping[str, str] | None = None,
     recordings: bool = True,
     alerts: bool = True,
-    generator: Generator | None = None,
+    generator: Generator | Callable[[PrometheusSlo], Generator] | None = None,
     kubernetes: KubernetesMeta | None = None,
 ) -> str:
     """The Prometheus rule file for ``slos``: a YAML document with an Accord header.
@@ -1240,8 +1252,10 @@ def render_rules(
     (one `AlertWindows` per period; default: the Google 30d and 28d sets) and, as with Sloth's
     ``--slo-period-windows-path``, replaces the default one. ``extra_labels`` go on every
     recording rule and win over the SLOs' labels (Sloth's ``-l``). ``recordings=False`` and
-    ``alerts=False`` leave out the recording or the alert rules. ``kubernetes`` renders a
-    prometheus-operator ``PrometheusRule`` instead of a plain rule file.
+    ``alerts=False`` leave out the recording or the alert rules. ``generator`` names what
+    produced the rules in ``sloth_slo_info``: one for every SLO, or a function giving each SLO
+    its own (default: Accord). ``kubernetes`` renders a prometheus-operator ``PrometheusRule``
+    instead of a plain rule file.
 
     Raises ValueError when there are no SLOs, two SLOs share an id, a period has no alert
     windows, or nothing would be generated (Sloth refuses an empty rule file too).
@@ -1252,7 +1266,13 @@ def render_rules(
     default_period = _as_duration(period)
     extra = _frozen(extra_labels)
     _check_labels("extra label", extra)
-    generator = generator or Generator()
+    default = Generator()
+
+    def generator_of(slo: PrometheusSlo) -> Generator:
+        if generator is None:
+            return default
+        return generator if isinstance(generator, Generator) else generator(slo)
+
     resolved: list[_Slo] = []
     seen: set[str] = set()
     for slo in slos:
@@ -1267,14 +1287,14 @@ def render_rules(
                 f"SLO {slo.id}: no alert windows for the period {format_duration(slo_period)} "
                 f"(known: {known})"
             )
-        resolved.append(_Slo(slo, slo_period, chosen, _merge(slo.labels, extra)))
+        resolved.append(_Slo(slo, slo_period, chosen, _merge(slo.labels, extra), generator_of(slo)))
 
     groups: list[Node] = []
     for s in resolved:
         parts: list[tuple[str, list[Rule]]] = []
         if recordings:
             parts.append((f"sloth-slo-sli-recordings-{s.slo.id}", _sli_rules(s)))
-            parts.append((f"sloth-slo-meta-recordings-{s.slo.id}", _meta_rules(s, generator)))
+            parts.append((f"sloth-slo-meta-recordings-{s.slo.id}", _meta_rules(s)))
         if alerts:
             parts.append((f"sloth-slo-alerts-{s.slo.id}", _alert_rules(s)))
         for name, rules in parts:

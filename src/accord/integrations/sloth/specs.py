@@ -36,6 +36,7 @@ from accord.integrations.prometheus.rules import (
     RawSli,
     annotation_name_problem,
     format_duration,
+    good_total_sli,
     label_name_problem,
     label_value_problem,
     name_problem,
@@ -520,15 +521,13 @@ def _openslo_document(
         problem = name_problem(name)
         if problem:
             doc.fail("metadata.name", problem, objective_node)
-        # Sloth turns good/total into a raw error ratio with exactly this text.
-        raw = f"\n  1 - (\n    (\n      {good}\n    )\n    /\n    (\n      {total}\n    )\n  )\n"
         slos.append(
             PrometheusSlo(
                 service=service,
                 name=name,
                 objective_percent=Decimal(repr(objective)),
                 description=description,
-                sli=RawSli(raw),
+                sli=good_total_sli(good, total),  # Sloth's raw error ratio 1 - good / total
                 period=period,
             )
         )
