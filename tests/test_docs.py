@@ -1,4 +1,5 @@
-"""Documentation that cannot drift: every setting, CLI command and business rule is documented.
+"""Documentation that cannot drift: every setting, CLI command, business rule and integration is
+documented.
 
 docs/cli.md is generated from the command tree; `make docs` rewrites it.
 """
@@ -100,3 +101,18 @@ def test_cli_reference_is_current() -> None:
         target.write_text(expected)
     assert target.read_text() == expected, "docs/cli.md is stale: run `make docs`"
     assert "`accord agreements list`" in expected
+
+
+def test_every_integration_is_documented() -> None:
+    """Each package under accord/integrations has its page, docs/integrations/<name>[-…].md."""
+    packages = sorted(
+        path.name
+        for path in (ROOT / "src" / "accord" / "integrations").iterdir()
+        if (path / "__init__.py").exists()
+    )
+    pages = {page.stem for page in (DOCS / "integrations").glob("*.md")}
+    assert {"openslo", "prometheus", "sloth"} <= set(packages)
+    undocumented = [
+        name for name in packages if not any(p == name or p.startswith(f"{name}-") for p in pages)
+    ]
+    assert undocumented == []
