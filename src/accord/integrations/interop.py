@@ -118,9 +118,14 @@ def plan(
         for item in error.errors():
             loc = [str(part) for part in item["loc"]]
             message = str(item["msg"]).removeprefix("Value error, ")
-            named, _, rest = message.partition(": ")
-            if not loc and named in fields:  # a rule across fields names the one at fault
-                loc, message = [named], rest
+            if not loc:  # a rule across fields names the one at fault, on the error or in text
+                cause = (item.get("ctx") or {}).get("error")
+                at = getattr(cause, "field", None)
+                named, _, rest = message.partition(": ")
+                if isinstance(at, str):
+                    loc, message = at.split("."), str(cause)
+                elif named in fields:
+                    loc, message = [named], rest
             if loc and loc[0] in fields:
                 field = ".".join([fields[loc[0]], *loc[1:]])
             else:
