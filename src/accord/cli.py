@@ -30,7 +30,7 @@ from accord.identity import cli as identity_cli
 from accord.integrations.openslo import cli as openslo_cli
 from accord.integrations.prometheus import cli as prometheus_cli
 from accord.integrations.sloth import cli as sloth_cli
-from accord.kit.errors import AccordError
+from accord.kit.errors import AccordError, located
 from accord.kit.time import utc_now
 from accord.objectives import cli as objectives_cli
 from accord.tables import metadata
@@ -245,9 +245,9 @@ def main() -> None:
     try:
         app()
     except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"]) or "input"
-            err.print(f"[red]error:[/red] {escape(field)}: {escape(error['msg'])}")
+        for location, message in map(located, exc.errors()):
+            field = ".".join(location) or "input"
+            err.print(f"[red]error:[/red] {escape(field)}: {escape(message)}")
         sys.exit(2)
     except AccordError as exc:
         err.print(f"[red]error:[/red] {escape(exc.detail)}")

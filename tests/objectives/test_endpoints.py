@@ -176,7 +176,7 @@ def test_inconsistent_definitions_are_422_naming_the_field(
 ) -> None:
     before = written(session)
     found = problem(post(client, who.eddie, **overrides), 422)
-    assert named in found["detail"], found
+    assert [e["field"] for e in found["errors"]] == [named], found
     assert written(session) == before
 
 
@@ -192,6 +192,7 @@ def test_inconsistent_definitions_are_422_naming_the_field(
         ({"evaluation_interval_seconds": 30}, "evaluation_interval_seconds"),
         ({"labels": {"0bad": "x"}}, None),
         ({"key": "SLO-0001"}, "key"),
+        ({"description": "x" * 2_001}, "description"),
     ],
 )
 def test_bad_fields_are_422(

@@ -26,6 +26,7 @@ from accord.kit.errors import (
     PreconditionFailed,
     RuleViolation,
     ServiceUnavailable,
+    located,
 )
 
 log = logging.getLogger(__name__)
@@ -85,10 +86,10 @@ def validation_error(exc: RequestValidationError) -> InvalidInput:
     """FastAPI/pydantic validation failures, with each field named."""
     problems = []
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        location, message = located(err)
+        loc = [p for p in location if p not in ("body", "query", "path", "header")]
         # a body that is not JSON at all is located by byte offset: the field is the body
         field = "body" if err.get("type") == "json_invalid" else ".".join(loc) or "body"
-        message = str(err.get("msg", "invalid"))
         if err.get("type") == "extra_forbidden":
             message = "unknown or read-only field"
         problems.append(FieldProblem(field, message))

@@ -5,7 +5,9 @@ Domain code raises these (or domain-specific subclasses); it never raises HTTPEx
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,25 @@ class FieldProblem:
 
     field: str
     message: str
+
+
+class FieldValueError(ValueError):
+    """A rule across fields broken by one field's value, raised inside a pydantic validator:
+    reported at that field (``timeslice_seconds``), not at the whole body (see `located`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def located(error: Mapping[str, Any]) -> tuple[list[str], str]:
+    """(location, message) of one pydantic error; a `FieldValueError` moves to its field."""
+    location = [str(part) for part in error.get("loc", ())]
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldValueError):
+        return location + cause.field.split("."), cause.message
+    return location, str(error.get("msg", "invalid"))
 
 
 class AccordError(Exception):

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from accord.kit.errors import RuleViolation
+from accord.kit.errors import FieldValueError, RuleViolation
 from accord.objectives.enums import BudgetingMethod, SliKind, SourceKind
 
 BUCKET_SECONDS = 300
@@ -69,23 +69,25 @@ def check_definition(
     source: SourceKind,
     queries: dict[str, str],
 ) -> None:
-    """Cross-field consistency; raises ValueError naming the field (pydantic reports it as 422)."""
+    """Cross-field consistency; raises `FieldValueError` at the offending field (422)."""
     if (sli_kind is SliKind.LATENCY) != (latency_threshold_ms is not None):
-        raise ValueError("latency_threshold_ms: required for latency SLIs and only for them")
+        raise FieldValueError("latency_threshold_ms", "required for latency SLIs and only for them")
     if budgeting_method is BudgetingMethod.OCCURRENCES:
         if timeslice_seconds is not None or timeslice_threshold is not None:
-            raise ValueError("timeslice_seconds/timeslice_threshold: only for timeslice methods")
+            raise FieldValueError("timeslice_seconds", "only for timeslice methods")
     else:
         if timeslice_seconds is None:
-            raise ValueError(f"timeslice_seconds: required for {budgeting_method.value}")
+            raise FieldValueError("timeslice_seconds", f"required for {budgeting_method.value}")
         if timeslice_seconds <= 0 or timeslice_seconds % BUCKET_SECONDS:
-            raise ValueError(
-                f"timeslice_seconds: must be a positive multiple of the {BUCKET_SECONDS} s grain"
+            raise FieldValueError(
+                "timeslice_seconds", f"must be a positive multiple of the {BUCKET_SECONDS} s grain"
             )
         if timeslice_seconds > 86_400:
-            raise ValueError("timeslice_seconds: at most one day")
+            raise FieldValueError("timeslice_seconds", "at most one day")
         if (budgeting_method is BudgetingMethod.TIMESLICES) != (timeslice_threshold is not None):
-            raise ValueError("timeslice_threshold: required for timeslices and only for them")
+            raise FieldValueError(
+                "timeslice_threshold", "required for timeslices and only for them"
+            )
     check_queries(source, queries)
 
 
@@ -93,9 +95,9 @@ def check_queries(source: SourceKind, queries: dict[str, str]) -> None:
     if source is SourceKind.PROMETHEUS:
         if frozenset(queries) not in PROMETHEUS_QUERY_SHAPES:
             shapes = " | ".join("+".join(sorted(s)) for s in PROMETHEUS_QUERY_SHAPES)
-            raise ValueError(f"queries: a Prometheus SLI needs exactly {shapes}")
+            raise FieldValueError("queries", f"a Prometheus SLI needs exactly {shapes}")
     elif source is SourceKind.PUSH and queries:
-        raise ValueError("queries: pushed telemetry has no queries")
+        raise FieldValueError("queries", "pushed telemetry has no queries")
 
 
 def check_tier_minimum(target: Decimal, minimum: Decimal, tier: int, *, excepted: bool) -> None:

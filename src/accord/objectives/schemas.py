@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from accord.kit.errors import FieldValueError
 from accord.kit.types import LongText, Name, Reason, Reference, Slug
 from accord.objectives import rules
 from accord.objectives.enums import (
@@ -57,6 +58,10 @@ ObjectiveKey = Annotated[
     StringConstraints(pattern=rules.OBJECTIVE_KEY_PATTERN),
     Field(description="An objective's key, e.g. `SLO-0042`."),
 ]
+
+
+Description = Annotated[LongText, StringConstraints(max_length=2_000)]
+"""What an objective is for: at most 2,000 characters (the column's size)."""
 
 
 class Input(BaseModel):
@@ -148,7 +153,7 @@ class ObjectiveCreate(Input):
     service: Slug
     name: ObjectiveName
     display_name: Name | None = Field(default=None, description="Defaults to the name.")
-    description: LongText = ""
+    description: Description = ""
     agreement: Reference | None = Field(
         default=None, description="The agreement whose terms include this objective (`SLA-0042`)."
     )
@@ -203,7 +208,7 @@ class ObjectiveCreate(Input):
             queries=self.queries,
         )
         if (self.agreement is None) != (self.version is None):
-            raise ValueError("agreement and version go together")
+            raise FieldValueError("version", "agreement and version go together")
         return self
 
 
@@ -212,7 +217,7 @@ class ObjectiveUpdate(Input):
     its terms (target, SLI, budgeting, window): those change through a new agreement version."""
 
     display_name: Name | None = None
-    description: LongText | None = None
+    description: Description | None = None
     target: Target | None = None
     window: Window | None = None
     monitoring_mode: MonitoringMode | None = None

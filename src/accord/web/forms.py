@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from accord.kit.errors import FieldProblem, InvalidInput
+from accord.kit.errors import FieldProblem, InvalidInput, located
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -32,8 +32,8 @@ def parse_form(schema: type[M], params: Mapping[str, str], fields: Iterable[str]
         return schema.model_validate(form_values(params, fields))
     except ValidationError as exc:
         problems = [
-            FieldProblem(".".join(str(p) for p in err["loc"]) or "query", err["msg"])
-            for err in exc.errors()
+            FieldProblem(".".join(location) or "query", message)
+            for location, message in map(located, exc.errors())
         ]
         detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
         raise InvalidInput(detail, problems=problems) from exc
