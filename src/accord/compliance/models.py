@@ -15,7 +15,6 @@ from accord.db.types import ExactDecimal, Identifier, JSONDocument, enum_type
 
 
 class _Evaluation:
-    service_id: Mapped[int] = mapped_column(Identifier, ForeignKey("service.id"))
     target: Mapped[Decimal] = mapped_column(ExactDecimal())
     """The target the objective was judged against: history keeps it when the target changes."""
     evaluated_at: Mapped[datetime]
@@ -47,6 +46,7 @@ class ObjectiveStatus(_Evaluation, Base):
     )
     business_unit_id: Mapped[int] = mapped_column(Identifier, ForeignKey("business_unit.id"))
     """The objective's unit, so a page of statuses is scoped without a join."""
+    service_id: Mapped[int] = mapped_column(Identifier, ForeignKey("service.id"))
 
 
 class EvaluationPass(HasId, Base):
@@ -55,7 +55,7 @@ class EvaluationPass(HasId, Base):
 
     __tablename__ = "evaluation_pass"
 
-    evaluated_at: Mapped[datetime]
+    evaluated_at: Mapped[datetime] = mapped_column(index=True)
     objectives: Mapped[int] = mapped_column(Integer)
 
 
@@ -73,6 +73,10 @@ class StatusSnapshot(HasId, _Evaluation, Base):
     )
 
     objective_id: Mapped[int] = mapped_column(Identifier, ForeignKey("objective.id"))
+    service_id: Mapped[int] = mapped_column(Identifier)
+    """The objective's service. No foreign key: it is the objective's (checked by the key
+    above), and every pass appends a row per objective here, where a second key check per
+    row cost a third of the insert at 10,000 objectives."""
 
 
 class PolicyEvent(HasId, Base):

@@ -29,9 +29,11 @@ class StatusRepository(Repository[ObjectiveStatus]):
         ``rows`` hold every column of ``ObjectiveStatus``, all for one instant."""
         if not rows:
             return
+        # Only a re-evaluation of an instant has snapshots to replace.
+        again = self._recorded_before(rows[0]["evaluated_at"])
         self.session.add(EvaluationPass(evaluated_at=rows[0]["evaluated_at"], objectives=len(rows)))
         if self.session.get_bind().dialect.name == "postgresql":
-            self._record_postgresql(rows, history=history)
+            self._record_postgresql(rows, history=history, again=again)
             return
         upsert = sqlite.insert(ObjectiveStatus)
         self.session.execute(
@@ -41,16 +43,19 @@ class StatusRepository(Repository[ObjectiveStatus]):
             ),
             list(rows),
         )
-        if history:
+        if history and again:
             self.session.execute(
                 delete(StatusSnapshot).where(
                     StatusSnapshot.evaluated_at == rows[0]["evaluated_at"],
                     StatusSnapshot.objective_id.in_({r["objective_id"] for r in rows}),
                 )
             )
+        if history:
             self.session.execute(insert(StatusSnapshot), list(rows))
 
-    def _record_postgresql(self, rows: Sequence[dict[str, Any]], *, history: bool) -> None:
+    def _record_postgresql(
+        self, rows: Sequence[dict[str, Any]], *, history: bool, again: bool
+    ) -> None:
         """A pass over 10,000 objectives writes 20,000 rows: COPY them once into a staging
         table and upsert / insert from there in two statements."""
         columns = [c.name for c in ObjectiveStatus.__table__.columns]
@@ -71,13 +76,14 @@ class StatusRepository(Repository[ObjectiveStatus]):
                 f"ON CONFLICT (objective_id) DO UPDATE SET {updates}"
             )
         )
-        if history:
+        if history and again:
             execute(
                 text(
                     f"DELETE FROM status_snapshot AS s USING {_STAGING} AS t "
                     "WHERE s.objective_id = t.objective_id AND s.evaluated_at = t.evaluated_at"
                 )
             )
+        if history:
             kept = ", ".join(_SNAPSHOT_COLUMNS)
             execute(text(f"INSERT INTO status_snapshot ({kept}) SELECT {kept} FROM {_STAGING}"))
 
@@ -101,6 +107,10 @@ class StatusRepository(Repository[ObjectiveStatus]):
         if after is not None:
             stmt = stmt.where(ObjectiveStatus.objective_id > after)
         return self.session.execute(stmt).all()
+
+    def _recorded_before(self, evaluated_at: datetime) -> bool:
+        earlier = select(EvaluationPass.id).where(EvaluationPass.evaluated_at == evaluated_at)
+        return self.session.scalar(earlier.limit(1)) is not None
 
     def generation(self) -> tuple[int, int]:
         """(latest recorded pass, statuses held): current statuses change only with a new pass

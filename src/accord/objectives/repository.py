@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, String, cast, func, literal, select
 
 from accord.db.repository import Repository
 from accord.objectives.enums import MonitoringMode, SourceKind
 from accord.objectives.models import ErrorBudgetPolicy, Objective
+
+_DEFINITION_COLUMNS: tuple[Any, ...] = (
+    Objective.id, Objective.service_id, Objective.business_unit_id, Objective.target,
+    Objective.budgeting_method, Objective.timeslice_seconds, Objective.timeslice_threshold,
+    Objective.missing_data, Objective.window_kind, Objective.window_days,
+    Objective.calendar_unit, Objective.time_zone, Objective.monitoring_mode,
+    Objective.evaluation_interval_seconds, Objective.policy_id,
+)  # fmt: skip
+"""What the evaluator reads of an objective (`ObjectiveDefinition`)."""
 
 
 class ObjectiveRepository(Repository[Objective]):
@@ -54,20 +63,27 @@ class ObjectiveRepository(Repository[Objective]):
             stmt = stmt.where(Objective.id.in_(set(ids)))
         return list(self.session.scalars(stmt))
 
+    def definition_lines(self) -> list[str]:
+        """`definition_rows` of every live objective as one text line each, in id order."""
+        text = literal(",")
+        line: Any = None
+        for column in _DEFINITION_COLUMNS:
+            value = func.coalesce(cast(column, String), "")
+            line = value if line is None else line + text + value
+        stmt = select(line).where(Objective.deleted_at.is_(None)).order_by(Objective.id)
+        return list(self.session.scalars(stmt))
+
     def definition_rows(
         self, *, units: frozenset[int] | None = None, ids: Iterable[int] | None = None
     ) -> Sequence[Row[Any]]:
         """What the evaluator needs of every live objective (or the given ones), as plain
         rows: an evaluation pass reads all of them, without their documents (queries,
         labels, alerting) or ORM identity."""
-        columns: tuple[Any, ...] = (
-            Objective.id, Objective.service_id, Objective.business_unit_id, Objective.target,
-            Objective.budgeting_method, Objective.timeslice_seconds,
-            Objective.timeslice_threshold, Objective.missing_data, Objective.window_kind,
-            Objective.window_days, Objective.calendar_unit, Objective.time_zone,
-            Objective.monitoring_mode, Objective.evaluation_interval_seconds, Objective.policy_id,
-        )  # fmt: skip
-        stmt = select(*columns).where(Objective.deleted_at.is_(None)).order_by(Objective.id)
+        stmt = (
+            select(*_DEFINITION_COLUMNS)
+            .where(Objective.deleted_at.is_(None))
+            .order_by(Objective.id)
+        )
         if units is not None:
             stmt = stmt.where(Objective.business_unit_id.in_(units))
         if ids is not None:

@@ -4,6 +4,7 @@ which it joins while that version is a draft."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from accord.catalogue import service as catalogue_service
 from accord.identity import service as identity_service
 from accord.identity.enums import PrincipalKind
 from accord.identity.rules import Actor, Permission
-from accord.kit.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from accord.kit.errors import Conflict, FieldValueError, InvalidInput, NotFound, RuleViolation
 from accord.objectives import rules
 from accord.objectives.enums import CalendarUnit, MonitoringMode, WindowKind
 from accord.objectives.models import Objective
@@ -175,8 +176,8 @@ def update_objective(
     if "queries" in changes:
         try:
             rules.check_queries(objective.source, changes["queries"] or {})
-        except ValueError as error:
-            raise InvalidInput.field("queries", str(error).removeprefix("queries: ")) from error
+        except FieldValueError as error:
+            raise InvalidInput.field(error.field, error.message) from error
     target = data.target if data.target is not None else objective.target
     services = catalogue_service.services_by_ids(session, [objective.service_id])
     tier = catalogue_service.tiers_by_level(session)[services[objective.service_id].tier_level]
@@ -274,6 +275,16 @@ def definitions(
             )
         )
     return found
+
+
+def definitions_fingerprint(session: Session) -> str:
+    """A digest of what `definitions` returns for every live objective, read in one narrow
+    query: an evaluator that kept the definitions knows from it whether to read them again."""
+    digest = hashlib.sha256()
+    for line in ObjectiveRepository(session).definition_lines():
+        digest.update(line.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 def objectives_of_services(session: Session, service_ids: Iterable[int]) -> list[Objective]:

@@ -45,6 +45,10 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_pass")),
     )
+    with op.batch_alter_table("evaluation_pass", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evaluation_pass_evaluated_at"), ["evaluated_at"], unique=False
+        )
 
     # Statuses recorded before this revision take their objective's current target and service.
     for table in ("objective_status", "status_snapshot"):
@@ -79,20 +83,24 @@ def upgrade() -> None:
                 existing_type=sa.Numeric().with_variant(sa.String(length=64), "sqlite"),
                 nullable=False,
             )
-            batch_op.create_foreign_key(
-                batch_op.f(f"fk_{table}_service_id_service"), "service", ["service_id"], ["id"]
-            )
+            if table == "objective_status":  # snapshots: see StatusSnapshot.service_id
+                batch_op.create_foreign_key(
+                    batch_op.f(f"fk_{table}_service_id_service"), "service", ["service_id"], ["id"]
+                )
 
 
 def downgrade() -> None:
     for table in ("status_snapshot", "objective_status"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(
-                batch_op.f(f"fk_{table}_service_id_service"), type_="foreignkey"
-            )
+            if table == "objective_status":
+                batch_op.drop_constraint(
+                    batch_op.f(f"fk_{table}_service_id_service"), type_="foreignkey"
+                )
             batch_op.drop_column("target")
             batch_op.drop_column("service_id")
 
+    with op.batch_alter_table("evaluation_pass", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evaluation_pass_evaluated_at"))
     op.drop_table("evaluation_pass")
     with op.batch_alter_table("sli_write", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sli_write_written_at"))
