@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
 from accord.cli import app
-from accord.compliance.models import ObjectiveStatus, StatusSnapshot
+from accord.compliance import cli as compliance_cli
+from accord.compliance.models import EvaluationPass, ObjectiveStatus, StatusSnapshot
 from accord.config import DatabaseSettings
 from accord.db.session import Database, create_database_engine
 from accord.objectives.rules import objective_key
@@ -73,10 +74,32 @@ def test_evaluate_records_status_and_history(key: tuple[Database, str]) -> None:
         assert status.evaluated_at == STOP
 
 
+def test_evaluate_every_keeps_counts_warm_between_passes(
+    key: tuple[Database, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database, _ = key
+    slept: list[float] = []
+    monkeypatch.setattr(compliance_cli.time, "sleep", slept.append)
+    result = accord("slo", "evaluate", "--every", "300", "--passes", "3")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("evaluated")]
+    assert len(lines) == 3
+    assert "counts read" in lines[0]
+    assert all("warm counts" in line for line in lines[1:])
+    assert len(slept) == 2
+    assert all(0 < s <= 300 for s in slept)
+    with database.unit_of_work(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(EvaluationPass)) == 3
+
+
+def test_evaluate_every_refuses_a_fixed_instant(key: tuple[Database, str]) -> None:
+    result = accord("slo", "evaluate", "--every", "300", "--at", NOW.isoformat())
+    assert result.exit_code != 0
+    assert "--every" in result.output
+
+
 @pytest.fixture(autouse=True)
 def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """The console measured its width at import, maybe on a narrow or absent terminal: the rows
     under test must not be cut."""
-    from accord.compliance import cli as compliance_cli
-
     monkeypatch.setattr(compliance_cli.console, "width", 250)
