@@ -47,7 +47,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-import numpy as np
 import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -107,7 +106,9 @@ def ensure_data(args: argparse.Namespace, conninfo: str) -> None:
     except psycopg.Error:
         pass
     print(f"no {args.database} of shape {wanted}: loading it with telemetry_reads.py")
-    code = dataset.main([*data_args(args), "--keep", "--iterations", "1", "--baseline-every", "1000"])
+    code = dataset.main(
+        [*data_args(args), "--keep", "--iterations", "1", "--baseline-every", "1000"]
+    )
     if code != 0:
         raise SystemExit(f"telemetry_reads.py failed ({code})")
 
@@ -277,9 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  round {round_ + 1}: GROUP BY {baseline_s[-1]:.2f} s, cold pass {cold_s[-1]:.2f} s "
             f"(judging {judge_s[-1]:.2f} s, of which SQL {judge_sql_s[-1]:.2f} s)"
         )
-    period_equal = all(
-        naive.get(j.definition.id, (0.0, 0.0)) == (j.good, j.total) for j in cold
-    )
+    period_equal = all(naive.get(j.definition.id, (0.0, 0.0)) == (j.good, j.total) for j in cold)
     base = statistics.median(baseline_s)
     cold_median = statistics.median(cold_s)
     report["baseline_group_by_s"] = baseline_s
@@ -328,15 +327,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_http:
         token = api_token(database)
         raw_s, api_s = [], []
-        with serve(url, args.results_dir / "slo_evaluation-server.log") as base_url:
-            with httpx2.Client(base_url=base_url, timeout=60) as client:
-                all_statuses(client, token, FLEET_MAX_LIMIT)  # warm-up: connections, caches
-                for _ in range(args.rounds):
-                    seconds, count = timed(lambda: raw_statuses(conninfo))
-                    raw_s.append(seconds)
-                    seconds, served = all_statuses(client, token, FLEET_MAX_LIMIT)
-                    api_s.append(seconds)
-                    assert served == count == len(ids), (served, count)
+        log = args.results_dir / "slo_evaluation-server.log"
+        with serve(url, log) as base_url, httpx2.Client(base_url=base_url, timeout=60) as client:
+            all_statuses(client, token, FLEET_MAX_LIMIT)  # warm-up: connections, caches
+            for _ in range(args.rounds):
+                seconds, count = timed(lambda: raw_statuses(conninfo))
+                raw_s.append(seconds)
+                seconds, served = all_statuses(client, token, FLEET_MAX_LIMIT)
+                api_s.append(seconds)
+                assert served == count == len(ids), (served, count)
         report["api"] = {
             "all_statuses_s": api_s,
             "raw_fetch_s": raw_s,
