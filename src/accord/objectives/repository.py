@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row, String, cast, func, literal, select
 
-from accord.db.repository import Repository
+from accord.db.repository import MAX_ID, Repository
 from accord.objectives.enums import MonitoringMode, SourceKind
 from accord.objectives.models import ErrorBudgetPolicy, Objective
 
@@ -62,6 +62,15 @@ class ObjectiveRepository(Repository[Objective]):
         if ids is not None:
             stmt = stmt.where(Objective.id.in_(set(ids)))
         return list(self.session.scalars(stmt))
+
+    def live_units(self, ids: Iterable[int]) -> dict[int, int]:
+        wanted = {i for i in ids if 0 < i <= MAX_ID}
+        if not wanted:
+            return {}
+        stmt = select(Objective.id, Objective.business_unit_id).where(
+            Objective.id.in_(wanted), Objective.deleted_at.is_(None)
+        )
+        return {row[0]: row[1] for row in self.session.execute(stmt)}
 
     def definition_lines(self) -> list[str]:
         """`definition_rows` of every live objective as one text line each, in id order."""

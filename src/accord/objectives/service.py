@@ -291,8 +291,10 @@ def objectives_of_services(session: Session, service_ids: Iterable[int]) -> list
     return ObjectiveRepository(session).of_services(service_ids)
 
 
-def objectives_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Objective]:
-    return ObjectiveRepository(session).by_ids(ids)
+def live_units(session: Session, ids: Iterable[int]) -> dict[int, int]:
+    """objective id → business unit of the live ones among ``ids`` (one narrow query: a
+    telemetry load checks every objective it writes for)."""
+    return ObjectiveRepository(session).live_units(ids)
 
 
 def policy_in_use(session: Session, policy_id: int) -> bool:

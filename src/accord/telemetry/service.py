@@ -99,8 +99,7 @@ def _objective_units(session: Session, columns: BucketColumns) -> dict[int, int]
     """The unit of every objective loaded; unknown (or deleted) objectives fail the load,
     naming the first row of each."""
     wanted, first_row = np.unique(columns.objective_id, return_index=True)
-    found = objectives_service.objectives_by_ids(session, wanted.tolist())
-    units = {i: o.business_unit_id for i, o in found.items() if o.deleted_at is None}
+    units = objectives_service.live_units(session, wanted.tolist())
     first_rows = sorted(zip(first_row.tolist(), wanted.tolist(), strict=True))
     problems = [
         FieldProblem(f"rows[{row}].objective_id", f"no objective {oid}")
