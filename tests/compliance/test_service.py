@@ -112,7 +112,7 @@ def test_healthy_objective_is_not_at_risk(session: Session) -> None:
     assert j.at_risk is False
 
 
-def _approved_maintenance(
+def approved_maintenance(
     session: Session, service: str, start: datetime, end: datetime, *, counts_as_good: bool
 ) -> None:
     declared = exclusions_service.declare_exclusion(
@@ -141,7 +141,7 @@ def _approved_maintenance(
 def test_approved_maintenance_over_the_bad_hour(session: Session, counts_as_good: bool) -> None:
     objective = make_objective(session, service="ledger")
     store_day(session, objective.id)
-    _approved_maintenance(
+    approved_maintenance(
         session, "ledger", STOP - timedelta(hours=1), STOP, counts_as_good=counts_as_good
     )
     j = judge_one(session, objective.id)
@@ -157,7 +157,7 @@ def test_maintenance_not_covering_whole_buckets_excludes_nothing(session: Sessio
     objective = make_objective(session, service="ledger")
     store_day(session, objective.id)
     # 11:53 to 11:59: no bucket lies wholly inside, so none is taken out.
-    _approved_maintenance(
+    approved_maintenance(
         session,
         "ledger",
         STOP - timedelta(minutes=7),

@@ -19,14 +19,12 @@ from sqlalchemy.orm import Session
 from accord.compliance import service as compliance_service
 from accord.compliance.jobs import EvaluationJob
 from accord.db.session import Database
-from accord.exclusions import service as exclusions_service
-from accord.exclusions.enums import ExclusionKind
-from accord.exclusions.schemas import ExclusionCreate, ExclusionDecision
 from accord.identity.rules import system_actor
 from accord.objectives import service as objectives_service
 from accord.objectives.enums import BudgetingMethod, CalendarUnit, WindowKind
 from accord.telemetry import service as telemetry_service
 from accord.telemetry.rules import BucketColumns
+from tests.compliance.test_service import approved_maintenance
 from tests.factories.objectives import make_objective
 
 # Sunday evening in Berlin: the calendar week rolls over at 23:00 UTC, during the passes.
@@ -89,29 +87,6 @@ def store(session: Session, ids: list[int], start: datetime, buckets: int, seed:
     )
 
 
-def approve_maintenance(session: Session, service: str, start: datetime, end: datetime) -> None:
-    declared = exclusions_service.declare_exclusion(
-        session,
-        actor=system_actor("alice"),
-        service=service,
-        data=ExclusionCreate(
-            kind=ExclusionKind.MAINTENANCE,
-            starts_at=start,
-            ends_at=end,
-            reason="storage migration",
-            counts_as_good=False,
-        ),
-        now=START - timedelta(days=5),
-    )
-    exclusions_service.approve_exclusion(
-        session,
-        actor=system_actor("bob"),
-        exclusion_id=declared.id,
-        data=ExclusionDecision(reason="announced"),
-        now=START - timedelta(days=4),
-    )
-
-
 def assert_same(
     warm: list[compliance_service.Judgement], cold: list[compliance_service.Judgement]
 ) -> None:
@@ -145,7 +120,9 @@ def test_passes_after_new_batches_judge_as_a_cold_pass(session: Session) -> None
     ids = objectives(session)
     store(session, ids, START - timedelta(days=3), 3 * 288, seed=1)
     # Ledger maintenance from 22:40 to 23:20, crossed by the passes below.
-    approve_maintenance(session, "ledger", START + 8 * STEP, START + 16 * STEP)
+    approved_maintenance(
+        session, "ledger", START + 8 * STEP, START + 16 * STEP, counts_as_good=False
+    )
     warm = compliance_service.warm_counts(session, None, START)
     assert warm.rebuilt
     assert_same(*judge_both(session, warm, START))
@@ -181,8 +158,12 @@ def test_what_the_counts_cannot_follow_rebuilds_them(session: Session, change: s
         # A correction of a bucket two hours back, already counted.
         store(session, ids[:1], START - timedelta(hours=2), 1, seed=6)
     elif change == "new exclusion":
-        approve_maintenance(
-            session, "search", START - timedelta(hours=3), START - timedelta(hours=2)
+        approved_maintenance(
+            session,
+            "search",
+            START - timedelta(hours=3),
+            START - timedelta(hours=2),
+            counts_as_good=False,
         )
     elif change == "new objective":
         make_objective(session, service="search")

@@ -427,9 +427,7 @@ class _CountsReader:
 
     def __post_init__(self) -> None:
         self._by_id = {d.id: d for d in self.definitions}
-        earliest = min(
-            [p.start for p in self.periods.values()] + [self.stop - timedelta(seconds=RECENT)]
-        )
+        earliest = _earliest(self.periods, self.stop)
         self._exclusions = _exclusions_of(self.session, self.definitions, earliest, self.stop)
 
     def read_burn_windows(self) -> None:
@@ -449,15 +447,16 @@ class _CountsReader:
         """Engine counts over buckets [start, stop) for ``ids``; a period window of a
         timeslice objective counts slices instead of events."""
         stored = self._subset(self._windows[(start, stop)], ids)
-        good, total = stored.good.copy(), stored.total.copy()
-        for i, objective_id in enumerate(ids):
-            d = self._by_id[objective_id]
-            period = self.periods[objective_id]
-            is_period = start == rules.bucket_number(period.start)
-            if not is_period or d.budgeting_method is BudgetingMethod.OCCURRENCES:
-                continue
-            good[i], total[i] = _slices(self.session, d, period, self._exclusions.get(d.id, []))
-        return slo.WindowCounts(good, total)
+        # A source serves one group: its objectives share their period's start.
+        if start != rules.bucket_number(self.periods[ids[0]].start):
+            return slo.WindowCounts(stored.good, stored.total)
+        return _sliced(
+            self.session,
+            [self._by_id[i] for i in ids],
+            self.periods,
+            self._exclusions,
+            stored,
+        )
 
     def _read(self, ids: list[int], start: datetime) -> StoredCounts:
         key = (rules.bucket_number(start), rules.bucket_number(self.stop))
@@ -611,6 +610,22 @@ def _slices(
     return float(result.good[0]), float(result.total[0])
 
 
+def _sliced(
+    session: Session,
+    definitions: Sequence[ObjectiveDefinition],
+    periods: dict[int, rules.Period],
+    exclusions: dict[int, list[_Exclusion]],
+    counts: StoredCounts,
+) -> slo.WindowCounts:
+    """Period counts of ``definitions`` (row by row), with the events of each timeslice
+    objective replaced by its slices."""
+    good, total = counts.good.copy(), counts.total.copy()
+    for i, d in enumerate(definitions):
+        if d.budgeting_method is not BudgetingMethod.OCCURRENCES:
+            good[i], total[i] = _slices(session, d, periods[d.id], exclusions.get(d.id, []))
+    return slo.WindowCounts(good, total)
+
+
 def _masked(
     good: np.ndarray,
     total: np.ndarray,
@@ -752,10 +767,7 @@ def _build(session: Session, definitions: list[ObjectiveDefinition], at: datetim
     for start, members in by_start.items():
         _put(period, row, cold.period_counts(members, start))
     origin = stop - timedelta(seconds=RECENT)
-    matrix = telemetry_service.recent_buckets(session, ids, origin, stop)
-    good, total, _ = _masked(
-        matrix.good, matrix.total, matrix.has_data, origin, [exclusions.get(i, []) for i in ids]
-    )
+    recent = _masked_buckets(session, ids, origin, stop, exclusions)
     return WarmCounts(
         definitions=definitions,
         shape=_counting_shape(definitions),
@@ -763,7 +775,7 @@ def _build(session: Session, definitions: list[ObjectiveDefinition], at: datetim
         periods=periods,
         row=row,
         period=period,
-        recent=slo.CumulativeCounts(good, total, validate=False),
+        recent=slo.CumulativeCounts(recent.good, recent.total, validate=False),
         recent_origin=rules.bucket_number(origin),
         exclusions=exclusions,
         journal_checked_at=checked_at,
@@ -1022,18 +1034,13 @@ class _WarmSource:
         if int(stop) != rules.bucket_number(warm.stop):
             raise ValueError("warm counts end at their evaluation instant")
         if int(start) == self.period_start:
-            counts = self.reader.period_counts(self.ids, warm.stop)
-            good, total = counts.good.copy(), counts.total.copy()
-            for i, objective_id in enumerate(self.ids):
-                d = self.reader.by_id[objective_id]
-                if d.budgeting_method is not BudgetingMethod.OCCURRENCES:
-                    good[i], total[i] = _slices(
-                        self.reader.session,
-                        d,
-                        self.reader.periods[objective_id],
-                        warm.exclusions.get(objective_id, []),
-                    )
-            return slo.WindowCounts(good, total)
+            return _sliced(
+                self.reader.session,
+                [self.reader.by_id[i] for i in self.ids],
+                self.reader.periods,
+                warm.exclusions,
+                self.reader.period_counts(self.ids, rules.bucket_start(self.period_start)),
+            )
         rows = np.array([warm.row[i] for i in self.ids], dtype=np.int64)
         window = warm.recent.window(int(start) - warm.recent_origin, int(stop) - warm.recent_origin)
         return slo.WindowCounts(window.good[rows], window.total[rows])
