@@ -24,6 +24,7 @@ from accord.kit.errors import (
     HTTPStatusError,
     InvalidInput,
     PreconditionFailed,
+    RateLimited,
     RuleViolation,
     ServiceUnavailable,
     located,
@@ -73,7 +74,11 @@ def problem_body(error: AccordError, request: Request) -> Problem:
 
 
 def problem_response(error: AccordError, request: Request) -> JSONResponse:
-    headers = {"Retry-After": "1"} if isinstance(error, ServiceUnavailable) else None
+    headers = None
+    if isinstance(error, ServiceUnavailable):
+        headers = {"Retry-After": "1"}
+    elif isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(
         problem_body(error, request).model_dump(mode="json", exclude_none=True),
         status_code=error.status,

@@ -139,3 +139,30 @@ class ServiceUnavailable(AccordError):
     status = 503
     code = "unavailable"
     title = "Service unavailable"
+
+
+class PayloadTooLarge(AccordError):
+    """A request body (or its decompressed form) above the configured cap."""
+
+    status = 413
+    code = "too-large"
+    title = "Request body too large"
+
+
+class UnsupportedMediaType(AccordError):
+    status = 415
+    code = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class RateLimited(AccordError):
+    """Too many requests for one token; ``retry_after`` whole seconds until the next is allowed
+    (sent as ``Retry-After``)."""
+
+    status = 429
+    code = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
