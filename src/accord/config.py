@@ -61,6 +61,18 @@ class TokenSettings(BaseModel):
     max_ttl_days: int = Field(default=366, ge=1, description="Longest lifetime a token may have.")
 
 
+class IngestSettings(BaseModel):
+    rate_limit: str = Field(
+        default="100/second;3000/minute",
+        description=(
+            "Pushes each ingest token may make, in `limits` notation; every limit of a "
+            "`;`-separated list applies. The default allows bursts of 100 requests in a second "
+            "and 50 a second sustained over a minute (a sender pushing 5,000-row batches at "
+            "100,000 rows/s needs 20)."
+        ),
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ACCORD_", env_nested_delimiter="__", extra="ignore", frozen=True
@@ -78,6 +90,14 @@ class Settings(BaseSettings):
     tokens: TokenSettings = TokenSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level of the server and CLI."
+    )
+    ingest: IngestSettings = IngestSettings()
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis URL (`redis://host:6379/0`) holding shared limiter state when several API "
+            "processes run. Unset: each process counts on its own, in memory."
+        ),
     )
 
 
