@@ -71,6 +71,32 @@ class IngestSettings(BaseModel):
             "100,000 rows/s needs 20)."
         ),
     )
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1_024,
+        description="Largest push body as sent (413 above it).",
+    )
+    max_decompressed_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1_024,
+        description="Largest push body after gzip decompression (413 above it: no zip bombs).",
+    )
+    max_future_skew_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="How far ahead of the server clock a timestamp may be (check `future`).",
+    )
+    reject: list[str] = Field(
+        default_factory=list,
+        description=(
+            'Checks answered with 400 instead of quarantined, e.g. `["future"]`; the checks '
+            "and their defaults are listed in docs/telemetry.md."
+        ),
+    )
+    flag: list[str] = Field(
+        default_factory=list,
+        description='Checks quarantined instead of rejected, e.g. `["good-above-total"]`.',
+    )
 
 
 class Settings(BaseSettings):
