@@ -34,6 +34,7 @@ from accord.http.problems import PROBLEM_JSON
 from accord.identity.deps import declared_requirement
 from accord.kit.errors import AccordError, Unauthenticated
 from accord.kit.time import utc_now
+from accord.telemetry.ingestion import service as ingestion_service
 from accord.web.errors import error_page
 from accord.web.templating import STATIC_DIR
 
@@ -68,6 +69,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = db
     app.state.status_cache = compliance_service.CurrentStatusCache()
+    # Built once: a misconfigured check name stops the start, not the first push.
+    app.state.ingest_policy = ingestion_service.policy_of(settings.ingest)
     audit_service.install_checkpoints(db, settings.audit, clock=utc_now)
 
     for router in routes.API_ROUTERS:

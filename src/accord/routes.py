@@ -18,6 +18,8 @@ from accord.identity import endpoints as identity_endpoints
 from accord.identity import pages as identity_pages
 from accord.objectives import endpoints as objectives_endpoints
 from accord.objectives.policies import endpoints as policies_endpoints
+from accord.telemetry.ingestion import endpoints as ingestion_endpoints
+from accord.telemetry.sources import endpoints as sources_endpoints
 
 API_PREFIX = "/api/v1"
 
@@ -29,6 +31,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     support_endpoints.router,
     objectives_endpoints.router,
     policies_endpoints.router,
+    sources_endpoints.router,
+    ingestion_endpoints.router,
     compliance_endpoints.router,
     exclusions_endpoints.router,
     audit_endpoints.router,

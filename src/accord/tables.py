@@ -15,6 +15,8 @@ from accord.exclusions import models as exclusions_models
 from accord.identity import models as identity_models
 from accord.objectives import models as objectives_models
 from accord.telemetry import models as telemetry_models
+from accord.telemetry.ingestion import models as ingestion_models
+from accord.telemetry.sources import models as sources_models
 
 DOMAIN_MODELS = (
     identity_models,
@@ -23,6 +25,8 @@ DOMAIN_MODELS = (
     agreements_models,
     objectives_models,
     telemetry_models,
+    sources_models,
+    ingestion_models,
     exclusions_models,
     compliance_models,
 )

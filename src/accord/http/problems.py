@@ -37,8 +37,10 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (duplicate, invalid lifecycle transition)",
     412: "If-Match does not match the current ETag: the object changed since it was read",
     413: "Request body too large",
+    415: "Unsupported body type or encoding",
     422: "Invalid input: the fields at fault are listed in `errors`",
     428: "If-Match is required to change this object",
+    429: "Too many requests for this token; retry after `Retry-After` seconds",
     503: "The database is unavailable or busy; retry later",
 }
 

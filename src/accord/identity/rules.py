@@ -34,6 +34,9 @@ class Permission(StrEnum):
     TOKENS_OWN = "tokens:own"
     """Create, list and revoke one's own API tokens."""
     TELEMETRY_INGEST = "telemetry:ingest"
+    TELEMETRY_MANAGE = "telemetry:manage"
+    """Register telemetry sources and mappings, issue their ingest tokens, release or discard
+    quarantined buckets, resolve reconciliation findings."""
     OBJECTIVES_READ = "objectives:read"
     """Read objectives, their status, history, policies, policy events and exclusions."""
     OBJECTIVES_WRITE = "objectives:write"
@@ -56,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CATALOGUE_WRITE,
             Permission.AGREEMENTS_WRITE,
             Permission.OBJECTIVES_WRITE,
+            Permission.TELEMETRY_MANAGE,
             Permission.IDENTITY_READ,
         }
     ),

@@ -33,7 +33,7 @@ from accord.identity.schemas import (
     TokenCreated,
     TokenRead,
 )
-from accord.kit.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from accord.kit.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthenticated
 
 _INVALID_TOKEN = "the token is invalid, expired or revoked"
 
@@ -363,8 +363,36 @@ def create_token(
     else:
         actor.require(Permission.IDENTITY_ADMIN, None)
     owner = _principal_by_name(session, owner_name)
+    return _issue_token(session, actor, owner, data, settings, now)
+
+
+def issue_source_token(
+    session: Session,
+    *,
+    actor: Actor,
+    principal_id: int,
+    data: TokenCreate,
+    settings: TokenSettings,
+    now: datetime,
+) -> TokenCreated:
+    """An ingest token for a telemetry source's machine principal. The telemetry domain
+    authorises the caller (who manages that source); this issues and audits it."""
+    owner = PrincipalRepository(session).get(principal_id)
+    if owner is None or owner.kind is not PrincipalKind.SOURCE:
+        raise NotFound(f"no source principal {principal_id}")
+    return _issue_token(session, actor, owner, data, settings, now)
+
+
+def _issue_token(
+    session: Session,
+    actor: Actor,
+    owner: Principal,
+    data: TokenCreate,
+    settings: TokenSettings,
+    now: datetime,
+) -> TokenCreated:
     if not owner.is_active:
-        raise InvalidInput.field("principal", f"{owner_name} is deactivated")
+        raise InvalidInput.field("principal", f"{owner.name} is deactivated")
     days = data.expires_in_days or settings.default_ttl_days
     if days > settings.max_ttl_days:
         raise InvalidInput.field(
@@ -395,6 +423,46 @@ def create_token(
         now=now,
     )
     return TokenCreated(**read.model_dump(), token=secret)
+
+
+def create_source_principal(
+    session: Session,
+    *,
+    actor: Actor,
+    name: str,
+    display_name: str,
+    business_unit_id: int,
+    now: datetime,
+) -> int:
+    """The machine principal of a telemetry source, holding only the ``ingest`` role in the
+    source's unit. The telemetry domain authorises the caller; this creates and audits it."""
+    repo = PrincipalRepository(session)
+    if repo.name_taken(name):
+        raise Conflict(
+            f"principal {name!r} exists already", problems=[FieldProblem("name", "taken")]
+        )
+    principal = repo.add(
+        Principal(
+            name=name,
+            display_name=display_name,
+            email=None,
+            kind=PrincipalKind.SOURCE,
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    repo.add_grant(
+        RoleGrant(
+            principal_id=principal.id,
+            role=Role.INGEST,
+            business_unit_id=business_unit_id,
+            created_at=now,
+        )
+    )
+    read = _present_principals(session, [principal])[0]
+    _audit_principal(session, actor, "principal.created", principal, None, read, now)
+    return principal.id
 
 
 def list_tokens(

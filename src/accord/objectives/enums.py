@@ -56,6 +56,8 @@ class SourceKind(StrEnum):
     DATADOG = "datadog"
     PUSH = "push"
     """Buckets are pushed to Accord (API or bulk load)."""
+    TICKETING = "ticketing"
+    """A ticketing tool: feeds ticket timers, never an objective's SLI (a registry kind only)."""
 
 
 class PolicyTrigger(StrEnum):

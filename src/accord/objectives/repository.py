@@ -72,6 +72,23 @@ class ObjectiveRepository(Repository[Objective]):
         )
         return {row[0]: row[1] for row in self.session.execute(stmt)}
 
+    def feed_rows(self, ids: Iterable[int]) -> list[Any]:
+        """(id, unit, latency threshold, window kind, days, calendar unit, zone) of the live
+        objectives among ``ids``: what ingestion checks rows against, without whole rows."""
+        wanted = {i for i in ids if 0 < i <= MAX_ID}
+        if not wanted:
+            return []
+        stmt = select(
+            Objective.id,
+            Objective.business_unit_id,
+            Objective.latency_threshold_ms,
+            Objective.window_kind,
+            Objective.window_days,
+            Objective.calendar_unit,
+            Objective.time_zone,
+        ).where(Objective.id.in_(wanted), Objective.deleted_at.is_(None))
+        return list(self.session.execute(stmt).all())
+
     def definition_lines(self) -> list[str]:
         """`definition_rows` of every live objective as one text line each, in id order."""
         text = literal(",")

@@ -92,6 +92,8 @@ def check_definition(
 
 
 def check_queries(source: SourceKind, queries: dict[str, str]) -> None:
+    if source is SourceKind.TICKETING:
+        raise FieldValueError("source", "a ticketing source feeds ticket timers, not an SLI")
     if source is SourceKind.PROMETHEUS:
         if frozenset(queries) not in PROMETHEUS_QUERY_SHAPES:
             shapes = " | ".join("+".join(sorted(s)) for s in PROMETHEUS_QUERY_SHAPES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -296,3 +296,12 @@ class ObjectiveDefinition(BaseModel):
     monitoring_mode: MonitoringMode
     evaluation_interval_seconds: int
     policy_id: int | None
+
+
+class FeedTarget(NamedTuple):
+    """An objective as ingestion checks rows against it."""
+
+    business_unit_id: int
+    latency_threshold_ms: float | None
+    open_since: datetime
+    """The first instant of the open window: buckets before it are "too old"."""

@@ -15,6 +15,7 @@ from accord.agreements import service as agreements_service
 from accord.agreements.enums import VersionStatus
 from accord.audit import service as audit_service
 from accord.catalogue import service as catalogue_service
+from accord.engine.periods import calendar_window, rolling_window
 from accord.identity import service as identity_service
 from accord.identity.enums import PrincipalKind
 from accord.identity.rules import Actor, Permission
@@ -26,6 +27,7 @@ from accord.objectives.repository import ObjectiveRepository, PolicyNameReposito
 from accord.objectives.schemas import (
     Alerting,
     CalendarWindow,
+    FeedTarget,
     ObjectiveCreate,
     ObjectiveDefinition,
     ObjectiveFilter,
@@ -295,6 +297,26 @@ def live_units(session: Session, ids: Iterable[int]) -> dict[int, int]:
     """objective id → business unit of the live ones among ``ids`` (one narrow query: a
     telemetry load checks every objective it writes for)."""
     return ObjectiveRepository(session).live_units(ids)
+
+
+def feed_targets(session: Session, ids: Iterable[int], now: datetime) -> dict[int, FeedTarget]:
+    """What ingestion needs of the live objectives among ``ids``: their unit, latency
+    threshold and the start of their open window (the current calendar period, or the rolling
+    window ending now). Unknown and deleted objectives are absent."""
+    targets = {}
+    for oid, unit, threshold, kind, days, calendar_unit, zone in ObjectiveRepository(
+        session
+    ).feed_rows(ids):
+        if kind is WindowKind.CALENDAR:
+            open_since = calendar_window(now, calendar_unit, zone)[0]
+        else:
+            open_since = rolling_window(now, days)[0]
+        targets[int(oid)] = FeedTarget(
+            business_unit_id=int(unit),
+            latency_threshold_ms=None if threshold is None else float(threshold),
+            open_since=open_since,
+        )
+    return targets
 
 
 def policy_in_use(session: Session, policy_id: int) -> bool:

@@ -38,6 +38,12 @@ class SliBucket(_Counts, Base):
         Identifier, ForeignKey("objective.id"), primary_key=True
     )
     bucket_start: Mapped[datetime] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(Identifier, default=None)
+    """Provenance: the registered source whose value is stored (the objective's secondary when
+    it filled a gap of the primary); None for loads without a source (CLI, demo). No foreign
+    key on purpose: it would cost a lookup per bucket on the hottest insert of the system."""
+    received_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When Accord received (or fetched) the stored value."""
 
 
 class SliHourly(_Rollup, Base):
@@ -76,3 +82,20 @@ class SliWrite(HasId, Base):
     last_bucket: Mapped[datetime]
     buckets: Mapped[int] = mapped_column(Integer)
     objectives: Mapped[int] = mapped_column(Integer)
+    source_id: Mapped[int | None] = mapped_column(Identifier, default=None)
+
+
+class SecondaryBucket(_Counts, Base):
+    """What an objective's secondary source reported for a bucket, kept beside the stored
+    (primary) value so the two can be reconciled. Where the primary has no bucket, the
+    secondary's value is also stored in `SliBucket`, with the secondary as its provenance."""
+
+    __tablename__ = "secondary_bucket"
+    __table_args__ = (CheckConstraint("good >= 0 AND total >= good", name="counts_valid"),)
+
+    objective_id: Mapped[int] = mapped_column(
+        Identifier, ForeignKey("objective.id"), primary_key=True
+    )
+    bucket_start: Mapped[datetime] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(Identifier)
+    received_at: Mapped[datetime]

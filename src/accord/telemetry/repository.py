@@ -20,7 +20,8 @@ import json
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -108,15 +109,16 @@ class BucketRepository(Repository[SliBucket]):
 
     # -------------------------------------------------------------------------------- writes
 
-    def record_write(self, columns: BucketColumns) -> None:
+    def record_write(self, columns: BucketColumns, *, source_id: int | None = None) -> None:
         """Journal a write of canonical columns (see `SliWrite`), in the write's transaction."""
         self.session.execute(
             text(
                 "INSERT INTO sli_write (written_at, first_bucket, last_bucket, buckets, "
-                f"objectives) VALUES ({self._database_clock()}, :first, :last, :buckets, "
-                ":objectives)"
+                f"objectives, source_id) VALUES ({self._database_clock()}, :first, :last, "
+                ":buckets, :objectives, :source_id)"
             ),
             {
+                "source_id": source_id,
                 "first": self._instant(int(columns.start_epoch.min())),
                 "last": self._instant(int(columns.start_epoch.max())),
                 "buckets": len(columns),
@@ -166,17 +168,32 @@ class BucketRepository(Repository[SliBucket]):
             {"namespace": _LOCK_NAMESPACE, "stripes": [int(s) for s in stripes]},
         )
 
-    def store(self, columns: BucketColumns) -> tuple[int, int]:
-        """Upsert canonical columns (validated, sorted, one entry per key) and recompute the
-        hourly and daily rows they touch. Returns (hourly rows, daily rows) recomputed."""
+    def store(
+        self,
+        columns: BucketColumns,
+        *,
+        source_id: int | None = None,
+        received_at: datetime | None = None,
+        fill_only: bool = False,
+    ) -> tuple[int, int]:
+        """Upsert canonical columns (validated, sorted, one entry per key) stamped with their
+        provenance, and recompute the hourly and daily rows they touch. ``fill_only``: keep
+        every bucket already stored (a secondary source filling the primary's gaps). Returns
+        (hourly rows, daily rows) recomputed."""
         if len(columns) == 0:
             return 0, 0
         self.session.flush()
         if self._postgresql:
-            return self._store_postgresql(columns)
-        return self._store_sqlite(columns)
+            return self._store_postgresql(columns, source_id, received_at, fill_only)
+        return self._store_sqlite(columns, source_id, received_at, fill_only)
 
-    def _store_postgresql(self, columns: BucketColumns) -> tuple[int, int]:
+    def _store_postgresql(
+        self,
+        columns: BucketColumns,
+        source_id: int | None,
+        received_at: datetime | None,
+        fill_only: bool,
+    ) -> tuple[int, int]:
         conn = self._dbapi()
         with self._without_jit(), conn.cursor() as cur:
             # ON COMMIT DELETE ROWS: the staged rows never outlive the load's transaction, and a
@@ -197,13 +214,21 @@ class BucketRepository(Repository[SliBucket]):
                     copy.write(payload)
             # Sorted input (canonical columns) walks the primary key in order. Unchanged
             # re-sends are skipped rather than rewritten (no dead tuples, no WAL).
+            # Provenance is one value per load: bound once, not copied per row.
             cur.execute(
-                "INSERT INTO sli_bucket (objective_id, bucket_start, good, total) "
-                f"SELECT objective_id, bucket_start, good, total FROM {_STAGING} "
-                "ON CONFLICT (objective_id, bucket_start) DO UPDATE "
-                "SET good = excluded.good, total = excluded.total "
-                "WHERE (sli_bucket.good, sli_bucket.total) "
-                "IS DISTINCT FROM (excluded.good, excluded.total)"
+                "INSERT INTO sli_bucket "
+                "(objective_id, bucket_start, good, total, source_id, received_at) "
+                "SELECT objective_id, bucket_start, good, total, %s, %s "
+                f"FROM {_STAGING} ON CONFLICT (objective_id, bucket_start) "
+                + (
+                    "DO NOTHING"
+                    if fill_only
+                    else "DO UPDATE SET good = excluded.good, total = excluded.total, "
+                    "source_id = excluded.source_id, received_at = excluded.received_at "
+                    "WHERE (sli_bucket.good, sli_bucket.total, sli_bucket.source_id) "
+                    "IS DISTINCT FROM (excluded.good, excluded.total, excluded.source_id)"
+                ),
+                (source_id, received_at),
             )
             # Hours and days are UTC periods: date_bin counts fixed intervals from a UTC origin
             # and the intervals are in hours, so the session's TimeZone (and its DST) cannot
@@ -242,22 +267,37 @@ class BucketRepository(Repository[SliBucket]):
             days = cur.rowcount
         return hours, days
 
-    def _store_sqlite(self, columns: BucketColumns) -> tuple[int, int]:
+    def _store_sqlite(
+        self,
+        columns: BucketColumns,
+        source_id: int | None,
+        received_at: datetime | None,
+        fill_only: bool,
+    ) -> tuple[int, int]:
         conn = self._dbapi()
         cur = conn.cursor()
         try:
+            received = None if received_at is None else _sqlite_text(received_at)
             cur.executemany(
-                "INSERT INTO sli_bucket (objective_id, bucket_start, good, total) "
-                "VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (objective_id, bucket_start) DO UPDATE "
-                "SET good = excluded.good, total = excluded.total "
-                "WHERE good IS NOT excluded.good OR total IS NOT excluded.total",
+                "INSERT INTO sli_bucket "
+                "(objective_id, bucket_start, good, total, source_id, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (objective_id, bucket_start) "
+                + (
+                    "DO NOTHING"
+                    if fill_only
+                    else "DO UPDATE SET good = excluded.good, total = excluded.total, "
+                    "source_id = excluded.source_id, received_at = excluded.received_at "
+                    "WHERE good IS NOT excluded.good OR total IS NOT excluded.total "
+                    "OR source_id IS NOT excluded.source_id"
+                ),
                 zip(
                     columns.objective_id.tolist(),
                     _sqlite_instants(columns.start_epoch),
                     columns.good.tolist(),
                     columns.total.tolist(),
-                    strict=True,
+                    repeat(source_id),
+                    repeat(received),
                 ),
             )
             hour_ids, hour_starts = rules.touched_periods(columns, rules.HOUR_SECONDS)
@@ -284,6 +324,41 @@ class BucketRepository(Repository[SliBucket]):
         finally:
             cur.close()
         return len(hour_ids), len(day_ids)
+
+    def store_secondary(
+        self, columns: BucketColumns, *, source_id: int, received_at: datetime
+    ) -> None:
+        """Upsert a secondary source's buckets beside the stored ones (for reconciliation)."""
+        if len(columns) == 0:
+            return
+        received = received_at if self._postgresql else _sqlite_text(received_at)
+        self.session.execute(
+            text(
+                "INSERT INTO secondary_bucket "
+                "(objective_id, bucket_start, good, total, source_id, received_at) "
+                "VALUES (:oid, :start, :good, :total, :source, :received) "
+                "ON CONFLICT (objective_id, bucket_start) DO UPDATE SET good = excluded.good, "
+                "total = excluded.total, source_id = excluded.source_id, "
+                "received_at = excluded.received_at"
+            ),
+            [
+                {
+                    "oid": oid,
+                    "start": self._instant(start),
+                    "good": good,
+                    "total": total,
+                    "source": source_id,
+                    "received": received,
+                }
+                for oid, start, good, total in zip(
+                    columns.objective_id.tolist(),
+                    columns.start_epoch.tolist(),
+                    columns.good.tolist(),
+                    columns.total.tolist(),
+                    strict=True,
+                )
+            ],
+        )
 
     # --------------------------------------------------------------------------------- reads
 
@@ -466,6 +541,11 @@ def _decode_records(data: bytes) -> BucketColumns:
 
 def _sqlite_instant(epoch: int) -> str:
     return rules.instant_of(epoch).strftime(_SQLITE_INSTANT)
+
+
+def _sqlite_text(instant: datetime) -> str:
+    """An aware instant as SQLAlchemy stores it on SQLite (UTC wall time, microseconds)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _sqlite_instants(epochs: Int64Array) -> list[str]:

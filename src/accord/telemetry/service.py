@@ -79,15 +79,39 @@ def load_buckets(
     return result
 
 
-def store_buckets(session: Session, rows: Rows) -> LoadResult:
-    """Store buckets without an actor or audit event (system writers; see the module doc).
+def store_buckets(
+    session: Session,
+    rows: Rows,
+    *,
+    source_id: int | None = None,
+    received_at: datetime | None = None,
+    fill_only: bool = False,
+) -> LoadResult:
+    """Store buckets without an actor or audit event (system writers and higher use cases that
+    authorise and audit on their own; see the module doc).
 
-    Validates like `load_buckets`, takes the objectives' load locks, upserts the buckets and
-    recomputes the hourly and daily rollups they touch, in the caller's transaction.
+    Validates like `load_buckets`, takes the objectives' load locks, upserts the buckets with
+    their provenance (``source_id``, ``received_at``) and recomputes the hourly and daily
+    rollups they touch, in the caller's transaction. ``fill_only`` keeps every bucket already
+    stored: a secondary source filling the primary's gaps never overwrites it.
     """
     columns = _validated(rows)
     _objective_units(session, columns)
-    return _store(session, columns)
+    return _store(
+        session, columns, source_id=source_id, received_at=received_at, fill_only=fill_only
+    )
+
+
+def store_secondary_buckets(
+    session: Session, columns: BucketColumns, *, source_id: int, received_at: datetime
+) -> LoadResult:
+    """A secondary source's buckets: kept beside the stored values for reconciliation, and
+    stored where the primary has no bucket (marked with the secondary as provenance)."""
+    canonical = rules.canonical_columns(rules.validated_columns(columns))
+    BucketRepository(session).store_secondary(
+        canonical, source_id=source_id, received_at=received_at
+    )
+    return _store(session, canonical, source_id=source_id, received_at=received_at, fill_only=True)
 
 
 def _validated(rows: Rows) -> BucketColumns:
@@ -111,7 +135,14 @@ def _objective_units(session: Session, columns: BucketColumns) -> dict[int, int]
     return units
 
 
-def _store(session: Session, columns: BucketColumns) -> LoadResult:
+def _store(
+    session: Session,
+    columns: BucketColumns,
+    *,
+    source_id: int | None = None,
+    received_at: datetime | None = None,
+    fill_only: bool = False,
+) -> LoadResult:
     canonical = rules.canonical_columns(columns)
     if len(canonical) == 0:
         return LoadResult(
@@ -120,8 +151,10 @@ def _store(session: Session, columns: BucketColumns) -> LoadResult:
     repo = BucketRepository(session)
     objectives = np.unique(canonical.objective_id)
     repo.lock_objectives(objectives)
-    hours, days = repo.store(canonical)
-    repo.record_write(canonical)
+    hours, days = repo.store(
+        canonical, source_id=source_id, received_at=received_at, fill_only=fill_only
+    )
+    repo.record_write(canonical, source_id=source_id)
     return LoadResult(
         buckets=len(canonical),
         objectives=len(objectives),
