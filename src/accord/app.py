@@ -31,6 +31,7 @@ from accord.http.errors import (
 )
 from accord.http.middleware import RequestContextMiddleware
 from accord.http.problems import PROBLEM_JSON
+from accord.http.ratelimit import TokenRateLimiter
 from accord.identity.deps import declared_requirement
 from accord.kit.errors import AccordError, Unauthenticated
 from accord.kit.time import utc_now
@@ -71,6 +72,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.status_cache = compliance_service.CurrentStatusCache()
     # Built once: a misconfigured check name stops the start, not the first push.
     app.state.ingest_policy = ingestion_service.policy_of(settings.ingest)
+    app.state.rate_limiter = TokenRateLimiter.from_settings(settings)
     audit_service.install_checkpoints(db, settings.audit, clock=utc_now)
 
     for router in routes.API_ROUTERS:

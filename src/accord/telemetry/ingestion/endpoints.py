@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from accord.http.deps import PageDep, SessionDep, SettingsDep
 from accord.http.problems import problem_responses
+from accord.http.ratelimit import get_rate_limiter, limit_token
 from accord.identity.deps import require
 from accord.identity.rules import Actor, Permission
 from accord.kit.errors import PayloadTooLarge
@@ -30,6 +31,12 @@ router = APIRouter(tags=["telemetry"], responses=problem_responses(401, 403, 422
 INGEST = Permission.TELEMETRY_INGEST
 READ = Permission.OBJECTIVES_READ
 MANAGE = Permission.TELEMETRY_MANAGE
+
+
+def ingest_actor(request: Request, actor: Actor = require(INGEST)) -> Actor:
+    """The authenticated sender, within its token's rate (429 with ``Retry-After`` beyond)."""
+    limit_token(get_rate_limiter(request), actor.token_id)
+    return actor
 
 
 async def push_body(request: Request, settings: SettingsDep) -> bytes:
@@ -68,6 +75,7 @@ def push_telemetry(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    actor: Annotated[Actor, Depends(ingest_actor)],
     body: Annotated[bytes, Depends(push_body)],
     idempotency_key: Annotated[
         str | None,
@@ -78,7 +86,6 @@ def push_telemetry(
             description="Makes a retry a no-op that answers the first response again.",
         ),
     ] = None,
-    actor: Actor = require(INGEST),
 ) -> Response:
     outcome = ingestion_service.push(
         session,
