@@ -40,6 +40,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from accord.config import Settings
 from accord.kit.errors import RateLimited
+from accord.kit.time import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class TokenRateLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``clock`` (monotonic seconds) times the outage back-off only; the windows themselves
-        run on the wall clock that `limits` reads, which is shared with Redis's other clients."""
+        run on the wall clock that `limits` reads, which every process sharing Redis shares."""
         if not limits:
             raise ValueError("a rate limiter needs at least one limit")
         # Shortest window first: a push refused by its burst limit then spends nothing from the
@@ -124,11 +125,11 @@ class TokenRateLimiter:
         return None
 
     def _seconds_until_room(self, item: RateLimitItem, key: str) -> int:
-        # The window's reset time is when its oldest push leaves it, on limits' own clock
-        # (time.time, also the timestamps written to Redis). At least 1: "Retry-After: 0"
-        # invites an immediate retry that would be refused again.
+        # The window's reset time is when its oldest push leaves it, in Unix seconds of the
+        # wall clock that limits reads (also the timestamps written to Redis). At least 1:
+        # "Retry-After: 0" invites an immediate retry that would be refused again.
         reset_at = self._strategy.get_window_stats(item, key).reset_time
-        return max(1, math.ceil(reset_at - time.time()))
+        return max(1, math.ceil(reset_at - utc_now().timestamp()))
 
     def _store_failed(self, error: StorageError) -> None:
         # The URL is not logged: it may carry the Redis password.
