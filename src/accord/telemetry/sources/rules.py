@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from accord.kit.errors import FieldValueError, RuleViolation
+from accord.kit.errors import InvalidInput, RuleViolation
 from accord.objectives.enums import SourceKind
 
 PROMETHEUS_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -29,13 +29,13 @@ _DATADOG_NAME = re.compile(r"(?:sum|avg|min|max|count):([^{(\s]+)")
 PULLED_KINDS = frozenset({SourceKind.PROMETHEUS, SourceKind.DATADOG})
 
 
-def check_naming_pattern(pattern: str | None) -> None:
-    if pattern is None:
-        return
+def checked_pattern(pattern: str) -> str:
+    """A naming convention must be a valid regular expression (raised for a schema field)."""
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise FieldValueError("naming_pattern", f"not a regular expression: {exc}") from exc
+        raise ValueError(f"not a regular expression: {exc}") from exc
+    return pattern
 
 
 def check_metric_name(kind: SourceKind, name: str, pattern: str | None, *, field: str) -> None:
@@ -77,15 +77,15 @@ def check_mapping_shape(
     queries = (good_query, error_query, total_query)
     if kind in PULLED_KINDS:
         if metric is not None:
-            raise FieldValueError("metric", f"a {kind.value} source is queried, not pushed to")
+            raise InvalidInput.field("metric", f"a {kind.value} source is queried, not pushed to")
         if total_query is None:
-            raise FieldValueError("total_query", f"a {kind.value} mapping needs a total query")
+            raise InvalidInput.field("total_query", f"a {kind.value} mapping needs a total query")
         if (good_query is None) == (error_query is None):
-            raise FieldValueError("good_query", "give exactly one of good_query and error_query")
+            raise InvalidInput.field("good_query", "give exactly one of good_query and error_query")
     elif kind is SourceKind.PUSH:
         if metric is None:
-            raise FieldValueError("metric", "a push mapping names the metric senders use")
+            raise InvalidInput.field("metric", "a push mapping names the metric senders use")
         if any(q is not None for q in queries):
-            raise FieldValueError("total_query", "a push source has no queries")
+            raise InvalidInput.field("total_query", "a push source has no queries")
     else:
-        raise FieldValueError("source", f"a {kind.value} source feeds no objective")
+        raise InvalidInput.field("source", f"a {kind.value} source feeds no objective")

@@ -13,6 +13,7 @@ from accord.objectives import rules as objectives_rules
 from accord.objectives.enums import SourceKind
 from accord.objectives.schemas import ObjectiveKey
 from accord.telemetry.enums import MappingRole
+from accord.telemetry.sources import rules
 
 LATENCY_UNITS = ("ns", "us", "µs", "μs", "ms", "s", "min", "h")
 """Units a latency may be sent in (normalised to milliseconds before storage)."""
@@ -59,6 +60,11 @@ class SourceCreate(Input):
         if value is not None and value not in LATENCY_UNITS:
             raise ValueError(f"unknown unit {value!r}; one of {', '.join(LATENCY_UNITS)}")
         return value
+
+    @field_validator("naming_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        return None if value is None else rules.checked_pattern(value)
 
     @field_validator("base_url")
     @classmethod

@@ -42,7 +42,6 @@ def create_source(
 ) -> SourceRead:
     unit = identity_service.unit_id(session, data.business_unit, field="business_unit")
     actor.require(MANAGE, unit)
-    rules.check_naming_pattern(data.naming_pattern)
     if data.kind in rules.PULLED_KINDS and data.base_url is None:
         raise InvalidInput.field("base_url", f"a {data.kind.value} source is pulled from an API")
     repo = SourceRepository(session)
