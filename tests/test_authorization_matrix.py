@@ -35,11 +35,13 @@ from accord.identity.rules import ROLE_PERMISSIONS, Permission
 from accord.identity.service import local_operator
 from accord.kit.time import utc_now
 from accord.objectives import service as objectives_service
-from accord.objectives.enums import SliKind
+from accord.objectives.enums import SliKind, SourceKind
 from accord.objectives.policies import service as policies_service
 from accord.objectives.policies.schemas import PolicyCreate
 from accord.objectives.schemas import ObjectiveCreate
 from accord.routes import API_PREFIX
+from accord.telemetry.sources import service as sources_service
+from accord.telemetry.sources.schemas import SourceCreate
 from tests.factories.agreements import make_agreement
 from tests.factories.catalogue import make_customer, make_region, make_service, make_vendor
 from tests.factories.identity import make_principal, make_token, make_unit
@@ -119,6 +121,12 @@ VALID_FOREIGN_INPUT: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/exclusions/{exclusion_id}/approve"): {"json": {"reason": REASON}},
     ("POST", "/exclusions/{exclusion_id}/reject"): {"json": {"reason": REASON}},
+    ("POST", "/telemetry/sources/{name}/mappings"): {
+        "json": {"objective": "SLO-0001", "metric": "requests_total"}
+    },
+    ("POST", "/telemetry/sources/{name}/tokens"): {"json": {"name": "pusher"}},
+    ("POST", "/telemetry/quarantine/{entry_id}/release"): {"json": {"reason": REASON}},
+    ("POST", "/telemetry/quarantine/{entry_id}/discard"): {"json": {"reason": REASON}},
     ("PUT", "/policies/{name}/thresholds"): {
         "json": {
             "thresholds": [{"trigger": "page_alert", "actions": [{"kind": "freeze_releases"}]}]
@@ -140,6 +148,8 @@ def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
         "name": "member",
         "principal": "member",
         "level": "2",
+        "mapping_id": "999999",
+        "entry_id": "999999",
     }
     if route.tail.startswith("/business-units/"):
         values["code"] = unit
@@ -151,6 +161,8 @@ def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
         values["code"] = f"cust-{unit}"
     elif route.tail.startswith("/policies/"):
         values["name"] = f"policy-{unit}"
+    elif route.tail.startswith("/telemetry/sources/"):
+        values["name"] = f"src-{unit}"
     path = route.path
     for name in route.params:
         path = path.replace("{" + name + "}", values[name])
@@ -209,6 +221,12 @@ def world(session: Session) -> dict[str, str]:
                     "thresholds": [{"trigger": "at_risk", "actions": [{"kind": "require_review"}]}],
                 }
             ),
+            now=utc_now(),
+        )
+        sources_service.create_source(
+            session,
+            actor=local_operator(),
+            data=SourceCreate(name=f"src-{unit}", kind=SourceKind.PUSH, business_unit=unit),
             now=utc_now(),
         )
     make_principal(session, "member")

@@ -23,6 +23,7 @@ from accord.compliance import service as compliance_service
 from accord.config import Settings
 from accord.db import migrate
 from accord.db.session import Database
+from accord.http import metrics
 from accord.http.errors import (
     as_accord_error,
     extra_headers,
@@ -79,6 +80,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         app.include_router(router, prefix=routes.API_PREFIX)
     for router in routes.PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
+    app.include_router(metrics.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -445,3 +446,28 @@ def test_only_source_tokens_push(client: TestClient, world: World) -> None:
     problem(
         client.post(PUSH, headers={**world.edge, "Content-Type": "text/csv"}, content=b"a,b"), 415
     )
+
+
+def test_pushes_are_counted_in_accords_own_metrics(client: TestClient, world: World) -> None:
+    def sample(name: str, **labels: str) -> float:
+        text = client.get("/metrics").text
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                    return float(s.value)
+        return 0.0
+
+    accepted = sample("accord_ingest_rows_total", source="edge", outcome="accepted")
+    rejected = sample("accord_ingest_rejections_total", source="edge", reason="good-above-total")
+    start = now_bucket(-1)
+    ok = [bucket(world.availability, start, 1, 2), bucket(world.availability, start - 300, 2, 2)]
+    assert client.post(PUSH, headers=world.edge, json=ok).status_code == 200
+    problem(
+        client.post(PUSH, headers=world.edge, json=[bucket(world.availability, start, 3, 2)]), 400
+    )
+    assert sample("accord_ingest_rows_total", source="edge", outcome="accepted") == accepted + 2
+    assert (
+        sample("accord_ingest_rejections_total", source="edge", reason="good-above-total")
+        == rejected + 1
+    )
+    assert 0 <= sample("accord_ingest_lag_seconds", source="edge") < 3_600

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
+from accord.http import metrics
 from accord.http.deps import PageDep, SessionDep, SettingsDep
 from accord.http.problems import problem_responses
 from accord.http.ratelimit import get_rate_limiter, limit_token
@@ -24,7 +25,9 @@ from accord.kit.time import utc_now
 from accord.kit.types import Slug
 from accord.telemetry.enums import QuarantineStatus
 from accord.telemetry.ingestion import service as ingestion_service
+from accord.telemetry.ingestion.errors import RowsRejected
 from accord.telemetry.ingestion.schemas import PushResult, QuarantinedRead, QuarantineResolve
+from accord.telemetry.sources import service as sources_service
 
 router = APIRouter(tags=["telemetry"], responses=problem_responses(401, 403, 422, 503))
 
@@ -86,18 +89,51 @@ def push_telemetry(
             description="Makes a retry a no-op that answers the first response again.",
         ),
     ] = None,
+    source: Annotated[
+        Slug | None,
+        Query(description="The source pushed for; only needed by tokens that are not a source's."),
+    ] = None,
 ) -> Response:
-    outcome = ingestion_service.push(
-        session,
-        actor=actor,
-        body=body,
-        content_type=request.headers.get("content-type"),
-        content_encoding=request.headers.get("content-encoding"),
-        idempotency_key=idempotency_key,
-        policy=request.app.state.ingest_policy,
-        max_decompressed_bytes=settings.ingest.max_decompressed_bytes,
-        now=utc_now(),
-    )
+    now = utc_now()
+    sender = source or actor.name.removeprefix(sources_service.PRINCIPAL_PREFIX)
+    try:
+        outcome = ingestion_service.push(
+            session,
+            actor=actor,
+            body=body,
+            content_type=request.headers.get("content-type"),
+            content_encoding=request.headers.get("content-encoding"),
+            idempotency_key=idempotency_key,
+            source_name=source,
+            policy=request.app.state.ingest_policy,
+            max_decompressed_bytes=settings.ingest.max_decompressed_bytes,
+            now=now,
+        )
+    except RowsRejected as rejected:
+        metrics.record_ingest(
+            sender,
+            accepted=0,
+            rejected=rejected.rows,
+            quarantined=0,
+            reasons=rejected.reasons,
+            newest_bucket_epoch=None,
+            now_epoch=now.timestamp(),
+        )
+        metrics.record_push(sender, rejected.status)
+        raise
+    # Counted before the commit (it follows the return): a commit that fails turns this push
+    # into a 503, and the counts overstate it by one batch. A metric, not a ledger.
+    if not outcome.replayed:
+        metrics.record_ingest(
+            outcome.source,
+            accepted=outcome.accepted_rows,
+            rejected=0,
+            quarantined=outcome.quarantined_rows,
+            reasons=outcome.reasons,
+            newest_bucket_epoch=outcome.newest_bucket_epoch,
+            now_epoch=now.timestamp(),
+        )
+    metrics.record_push(outcome.source, 200)
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return Response(outcome.body, media_type="application/json", headers=headers)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from accord.kit.errors import InvalidInput
+from collections.abc import Mapping
+
+from accord.kit.errors import FieldProblem, InvalidInput
 
 
 class RowsRejected(InvalidInput):
@@ -13,3 +15,17 @@ class RowsRejected(InvalidInput):
     status = 400
     code = "rows-rejected"
     title = "Rows rejected"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        problems: list[FieldProblem],
+        rows: int,
+        reasons: Mapping[str, int],
+    ) -> None:
+        super().__init__(detail, problems=problems)
+        self.rows = rows
+        """Rows rejected (``problems`` may list fewer: it is capped)."""
+        self.reasons = dict(reasons)
+        """Rows per failed check, for Accord's own metrics."""

@@ -75,6 +75,7 @@ def push(
     content_type: str | None,
     content_encoding: str | None,
     idempotency_key: str | None,
+    source_name: str | None = None,
     policy: rules.IngestPolicy,
     max_decompressed_bytes: int,
     now: datetime,
@@ -85,13 +86,12 @@ def push(
     the first response byte for byte and writes nothing; the same key with another body is a
     422; while the first request is still in flight, a 409 (retry later).
     """
-    actor.require_anywhere(Permission.TELEMETRY_INGEST)
-    source = sources_service.source_of_principal(session, actor.principal_id)
-    if source is None or actor.token_id is None:
-        raise Forbidden("push telemetry with a source's ingest token")
+    source = _sending_source(session, actor, source_name)
     body_hash = hashlib.sha256(body).hexdigest()
     requests = IngestRequestRepository(session)
     if idempotency_key is not None:
+        if actor.token_id is None:
+            raise InvalidInput.field("Idempotency-Key", "needs an API token (keys are per token)")
         if not requests.claim(actor.token_id, idempotency_key):
             raise Conflict("a request with this Idempotency-Key is still in flight; retry later")
         earlier = requests.find(actor.token_id, idempotency_key)
@@ -123,6 +123,8 @@ def push(
             f"{screening.rejected_rows} of {screening.rows} rows rejected, nothing stored; "
             f"{first.field}: {first.message}" + (f" (and {more} more rows)" if more > 0 else ""),
             problems=[FieldProblem(p.field, f"{p.code}: {p.message}") for p in screening.rejected],
+            rows=screening.rejected_rows,
+            reasons=screening.reasons(),
         )
 
     stored = _store(session, source, screening.accepted, now)
@@ -137,7 +139,7 @@ def push(
         last_bucket=stored.last_bucket,
     )
     response = orjson.dumps(result.model_dump(mode="json"))
-    if idempotency_key is not None:
+    if idempotency_key is not None and actor.token_id is not None:
         requests.add(
             IngestRequest(
                 token_id=actor.token_id,
@@ -158,6 +160,26 @@ def push(
         newest_bucket_epoch=int(accepted.start_epoch.max()) if len(accepted) else None,
         reasons=screening.reasons(),
     )
+
+
+def _sending_source(session: Session, actor: Actor, name: str | None) -> TelemetrySource:
+    """The source a push is from: the caller's own for a source's ingest token; the named one
+    for anyone else holding ``telemetry:ingest`` in that source's unit (an operator replaying a
+    sender's data)."""
+    actor.require_anywhere(Permission.TELEMETRY_INGEST)
+    own = sources_service.source_of_principal(session, actor.principal_id)
+    if own is not None:
+        if name is not None and name != own.name:
+            raise Forbidden(f"this token pushes for source {own.name} only")
+        return own
+    if name is None:
+        raise InvalidInput.field(
+            "source", "name the source (only a source's own token may omit it)"
+        )
+    source = sources_service.visible_source(
+        session, actor=actor, name=name, permission=Permission.TELEMETRY_INGEST
+    )
+    return source
 
 
 def _destinations(
