@@ -20,7 +20,7 @@ import accord
 from accord import routes
 from accord.audit import service as audit_service
 from accord.compliance import service as compliance_service
-from accord.config import Settings
+from accord.config import Settings, get_settings
 from accord.db import migrate
 from accord.db.session import Database
 from accord.http import metrics
@@ -103,6 +103,12 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, on_error=handle_error)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app with settings read from ``ACCORD_*`` variables: what each process of
+    ``accord serve --workers N`` runs."""
+    return create_app(get_settings())
 
 
 def check_ready_to_serve(db: Database) -> None:

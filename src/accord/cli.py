@@ -161,17 +161,38 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes. Above 1, each reads its settings from the environment; "
+            "set ACCORD_REDIS_URL so they share rate limits, and PROMETHEUS_MULTIPROC_DIR so "
+            "/metrics sums them.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API (/api/v1, /docs) and the portal (/)."""
     command_db = _command_database(ctx)
-    _serve(command_db.settings, command_db.get(require_schema=False), host, port)
+    _serve(command_db.settings, command_db.get(require_schema=False), host, port, workers)
 
 
-def _serve(settings: Settings, database: Database, host: str, port: int) -> None:
+def _serve(settings: Settings, database: Database, host: str, port: int, workers: int = 1) -> None:
     check_ready_to_serve(database)  # refuse here, with a clear message, before binding the port
     database.dispose()
     console.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    log_level = settings.log_level.lower()
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+        return
+    # Worker processes import the app themselves: a factory reading the same environment.
+    uvicorn.run(
+        "accord.app:create_app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
 
 
 # ------------------------------------------------------------------------------------- demo
