@@ -621,3 +621,39 @@ def test_valid_bucket_rows_are_accepted_as_their_canonical_columns(
         assert got.dtype == want.dtype
         assert np.array_equal(got, want)
     assert result.accepted.good.sum() == pytest.approx(expected.good.sum())
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        (bucket(start=float("nan")), "rows[0].start"),
+        (bucket(good=float("nan")), "rows[0].good"),
+        (bucket(good=10**400, total=10**401), "rows[0].good"),
+        ({"metric": "latency", "at": T, "latency": float("-inf")}, "rows[0].latency"),
+        (counter(float("inf"), 1, 1), "rows[0].at"),
+    ],
+)
+def test_numbers_that_are_not_finite(row: dict[str, Any], field: str) -> None:
+    problems = screen([row]).rejected
+    assert (field, "not-finite") in [(p.field, p.code) for p in problems]
+    [held] = screen([row], policy=only(Action.FLAG)).quarantined
+    assert Check.NOT_FINITE in held.checks
+    assert not held.releasable
+
+
+def test_a_flagged_sample_of_an_unknown_metric_has_no_good_count() -> None:
+    rows = [
+        {"metric": "nowhere", "at": T + 1, "latency": 3},
+        {"metric": "nowhere", "at": T + 2, "latency": 4},
+    ]
+    [held] = screen(rows, policy=only(Action.FLAG)).quarantined
+    assert (held.reference, held.objective_id, held.bucket_start_epoch) == (
+        ("metric", "nowhere"),
+        None,
+        T,
+    )
+    assert (held.good, held.total, held.rows) == (None, 2.0, (0, 1))
+    assert held.messages == (
+        "rows[0].metric: metric nowhere is not mapped to an objective",
+        "rows[1].metric: metric nowhere is not mapped to an objective",
+    )

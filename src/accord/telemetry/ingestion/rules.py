@@ -498,7 +498,7 @@ def _float(value: int | float) -> float:
     try:
         return float(value)
     except OverflowError:  # an integer beyond float64: as good as infinite
-        return math.copysign(math.inf, value)
+        return math.inf if value > 0 else -math.inf
 
 
 def _floats(values: list[Any]) -> FloatArray:
@@ -610,6 +610,23 @@ def screen(
     module doc for the row shapes and how samples and counters become buckets.
     """
     return _Batch(rows, destinations, source, policy, now_epoch).screening()
+
+
+@dataclass(frozen=True, eq=False)
+class _Contributions:
+    """What each bucket row, sample, counter interval or lone counter sample adds to a bucket,
+    as parallel columns (``prev`` is the sample opening a counter interval, else -1)."""
+
+    row: Int64Array
+    prev: Int64Array
+    start: FloatArray
+    """The bucket start; NaN when the row's instant is unusable."""
+    good: FloatArray
+    total: FloatArray
+    whole: BoolArray
+    """A bucket row (the last one of a key wins)."""
+    derived: BoolArray
+    """A sample or counter interval (summed per key)."""
 
 
 @dataclass(frozen=True)
@@ -954,67 +971,50 @@ class _Batch:
                 (first[simple] <= threshold[simple]).astype(np.float64),
             )
         none = np.full(len(lone), np.nan)
-        c_row = np.concatenate([simple, cur, lone])
-        c_prev = np.concatenate([np.full(len(simple), -1), prev, np.full(len(lone), -1)])
-        c_start = np.concatenate([self.bucket[simple], self.bucket[cur], self.bucket[lone]])
-        c_good = np.concatenate(
-            [np.where(kind[simple] == _LATENCY, latency_good, first[simple]), good_rise, none]
+        contributions = _Contributions(
+            row=np.concatenate([simple, cur, lone]),
+            prev=np.concatenate([np.full(len(simple), -1), prev, np.full(len(lone), -1)]),
+            start=np.concatenate([self.bucket[simple], self.bucket[cur], self.bucket[lone]]),
+            good=np.concatenate(
+                [np.where(kind[simple] == _LATENCY, latency_good, first[simple]), good_rise, none]
+            ),
+            total=np.concatenate([second[simple], total_rise, none]),
+            whole=np.concatenate([kind[simple] == _BUCKET, np.zeros(len(cur) + len(lone), bool)]),
+            derived=np.concatenate(
+                [kind[simple] != _BUCKET, np.ones(len(cur), bool), np.zeros(len(lone), bool)]
+            ),
         )
-        c_total = np.concatenate([second[simple], total_rise, none])
-        c_whole = np.concatenate([kind[simple] == _BUCKET, np.zeros(len(cur) + len(lone), bool)])
-        c_derived = np.concatenate(
-            [kind[simple] != _BUCKET, np.ones(len(cur), bool), np.zeros(len(lone), bool)]
-        )
-        c_bits = bits[c_row] | np.where(c_prev >= 0, bits[c_prev] & _CARRIED, 0)
-        return self._buckets(
-            problem_sets,
-            reject,
-            c_row,
-            c_prev,
-            c_start,
-            c_good,
-            c_total,
-            c_whole,
-            c_derived,
-            c_bits,
-        )
+        return self._buckets(problem_sets, reject, contributions)
 
     # ---------------------------------------------------------------------------- buckets
 
     def _buckets(
-        self,
-        problem_sets: list[_ProblemSet],
-        reject: int,
-        c_row: Int64Array,
-        c_prev: Int64Array,
-        c_start: FloatArray,
-        c_good: FloatArray,
-        c_total: FloatArray,
-        c_whole: BoolArray,
-        c_derived: BoolArray,
-        c_bits: Int64Array,
+        self, problem_sets: list[_ProblemSet], reject: int, contributions: _Contributions
     ) -> Screening:
         """Group contributions by (objective, bucket start) and decide each bucket."""
-        count = len(c_row)
-        c_ref = self.ref[c_row]
-        has_bucket = np.isfinite(c_start)
+        count = len(contributions.row)
+        if count == 0:
+            return self._result(problem_sets, _empty_columns(), ())
+        c_ref = self.ref[contributions.row]
+        has_bucket = np.isfinite(contributions.start)
         # Unresolved references group by reference; unusable instants stay alone.
         c_objective = np.where(self.ref_known[c_ref], self.ref_objective[c_ref], -(c_ref + 1))
         c_objective = np.where(
             has_bucket, c_objective, -(len(self.references) + 1 + np.arange(count))
         )
-        c_key = np.where(has_bucket, c_start, 0).astype(np.int64)
-        order = np.lexsort((c_row, c_key, c_objective))
-        c_row, c_prev, c_good, c_total = c_row[order], c_prev[order], c_good[order], c_total[order]
-        c_whole, c_derived, c_bits = c_whole[order], c_derived[order], c_bits[order]
+        c_key = np.where(has_bucket, contributions.start, 0).astype(np.int64)
+        order = np.lexsort((contributions.row, c_key, c_objective))
         c_objective, c_key, has_bucket = c_objective[order], c_key[order], has_bucket[order]
+        c_row, c_prev = contributions.row[order], contributions.prev[order]
+        c_good, c_total = contributions.good[order], contributions.total[order]
+        c_whole, c_derived = contributions.whole[order], contributions.derived[order]
+        # A counter interval also carries the checks of the sample that opened it.
+        c_bits = self.bits[c_row] | np.where(c_prev >= 0, self.bits[c_prev] & _CARRIED, 0)
 
         new = np.ones(count, dtype=bool)
         new[1:] = (c_objective[1:] != c_objective[:-1]) | (c_key[1:] != c_key[:-1])
         heads = np.flatnonzero(new)
         tails = np.append(heads[1:], count) - 1
-        if count == 0:
-            return self._result(problem_sets, _empty_columns(), ())
         g_bits = np.bitwise_or.reduceat(c_bits, heads)
         g_whole = np.add.reduceat(c_whole.astype(np.int64), heads)
         g_derived = np.add.reduceat(c_derived.astype(np.int64), heads)
