@@ -73,7 +73,9 @@ class TimestampedExporter:
                 pass  # a scrape every 100 ms would flood the test output
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     @property
     def target(self) -> str:
