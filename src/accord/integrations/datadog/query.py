@@ -39,8 +39,8 @@ DEFAULT_SITE: Final = "https://api.datadoghq.com"
 """US1; other sites have their own API host (api.datadoghq.eu, api.us3.datadoghq.com, …)."""
 ROLLUP: Final = f".rollup(sum, {BUCKET_SECONDS})"
 MAX_POINTS_PER_QUERY: Final = 1_440
-"""Buckets per request (5 days): Datadog coarsens the rollup of long spans to limit the points
-per series, which would break the 5-minute grain, so spans are asked for in pieces."""
+"""Buckets per request (5 days): Datadog returns at most 1,500 points per series and enforces a
+coarser rollup beyond that, which would break the 5-minute grain, so spans are asked in pieces."""
 
 
 def with_rollup(query: str) -> str:
