@@ -577,10 +577,16 @@ def _instrumented(timers: _Timers) -> Iterator[None]:
 
 
 def profile_pushes(
-    url: str, batches: Batches, shapes: list[Shape], token: str, args: argparse.Namespace
+    url: str,
+    database: Database,
+    batches: Batches,
+    shapes: list[Shape],
+    token: str,
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     """Per shape: sections of ``--profile-pushes`` in-process pushes (the median of each), then
-    one more push under cProfile (top functions by cumulative and by own time)."""
+    one more push (the use case, in this thread) under cProfile (top functions by cumulative and
+    by own time)."""
     from fastapi.testclient import TestClient
 
     from accord.app import create_app
@@ -608,12 +614,7 @@ def profile_pushes(
                 )
                 samples["TOTAL (one push, in-process)"].append(total)
             sections = {n: round(statistics.median(v) * 1000, 2) for n, v in samples.items()}
-            profiler = cProfile.Profile()
-            body = json_body(batches.next(shape))
-            profiler.enable()
-            response = client.post(PUSH, content=body, headers=headers)
-            profiler.disable()
-            assert response.status_code == 200, response.text[:500]
+            profiler = _profile_push(database, json_body(batches.next(shape)), token)
             out[shape.name] = {
                 "rows": shape.rows,
                 "sections_ms_median": sections,
@@ -621,6 +622,33 @@ def profile_pushes(
                 "cprofile_tottime": _top(profiler, "tottime", args.profile_top),
             }
     return out
+
+
+def _profile_push(database: Database, body: bytes, token: str) -> cProfile.Profile:
+    """One push under cProfile, called in this thread (a TestClient runs the endpoint in a
+    worker thread the profiler would not see): authentication, the push use case, the commit."""
+    from accord.identity import service as identity_service
+    from accord.telemetry.ingestion import service as ingestion_service
+
+    policy = ingestion_service.policy_of(IngestSettings())
+    profiler = cProfile.Profile()
+    profiler.enable()
+    with database.unit_of_work() as session:
+        now = datetime.now(UTC)
+        actor = identity_service.authenticate(session, token=token, now=now)
+        ingestion_service.push(
+            session,
+            actor=actor,
+            body=body,
+            content_type="application/json",
+            content_encoding=None,
+            idempotency_key=None,
+            policy=policy,
+            max_decompressed_bytes=IngestSettings().max_decompressed_bytes,
+            now=now,
+        )
+    profiler.disable()
+    return profiler
 
 
 def _top(profiler: cProfile.Profile, key: str, count: int) -> str:
@@ -729,7 +757,7 @@ def run(args: argparse.Namespace, url: str, conninfo: str, database: Database) -
     print_bulk(report["bulk"])
     push_shapes = shapes[1:]
     if not args.no_profile:
-        report["profile"] = profile_pushes(url, batches, push_shapes, token, args)
+        report["profile"] = profile_pushes(url, database, batches, push_shapes, token, args)
         print_profile(report["profile"])
     if not args.no_http:
         http = measure_http(url, conninfo, batches, push_shapes, token, args)
