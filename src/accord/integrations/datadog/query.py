@@ -103,6 +103,8 @@ def _bucket_values(
         )
     values: dict[int, float] = {}
     for one in series:
+        if not isinstance(one, dict):
+            raise QueryRejected(f"{query!r}: unreadable series {one!r}")
         for point in one.get("pointlist") or ():
             try:
                 at_ms, value = point[0], point[1]

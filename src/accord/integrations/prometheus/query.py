@@ -107,6 +107,8 @@ def _bucket_values(
         )
     values: dict[int, float] = {}
     for series in result:
+        if not isinstance(series, dict):
+            raise QueryRejected(f"{promql!r}: unreadable series {series!r}")
         for point in series.get("values") or ():
             try:
                 at, text = float(point[0]), str(point[1])
