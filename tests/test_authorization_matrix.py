@@ -127,6 +127,9 @@ VALID_FOREIGN_INPUT: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/telemetry/sources/{name}/tokens"): {"json": {"name": "pusher"}},
     ("POST", "/telemetry/quarantine/{entry_id}/release"): {"json": {"reason": REASON}},
     ("POST", "/telemetry/quarantine/{entry_id}/discard"): {"json": {"reason": REASON}},
+    ("POST", "/telemetry/reconciliation/findings/{finding_id}/resolve"): {
+        "json": {"use": "primary", "reason": REASON}
+    },
     ("PUT", "/policies/{name}/thresholds"): {
         "json": {
             "thresholds": [{"trigger": "page_alert", "actions": [{"kind": "freeze_releases"}]}]
@@ -150,6 +153,7 @@ def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
         "level": "2",
         "mapping_id": "999999",
         "entry_id": "999999",
+        "finding_id": "999999",
     }
     if route.tail.startswith("/business-units/"):
         values["code"] = unit

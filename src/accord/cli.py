@@ -34,6 +34,9 @@ from accord.kit.errors import AccordError, located
 from accord.kit.time import utc_now
 from accord.objectives import cli as objectives_cli
 from accord.tables import metadata
+from accord.telemetry import cli as telemetry_cli
+from accord.worker import jobs as worker_jobs
+from accord.worker.runner import Worker
 
 console = Console(soft_wrap=True)  # never break paths and tokens across lines
 err = Console(stderr=True, soft_wrap=True)
@@ -52,6 +55,7 @@ app.add_typer(identity_cli.principals_app, name="principals")
 app.add_typer(identity_cli.tokens_app, name="tokens")
 app.add_typer(objectives_cli.app, name="objectives")
 app.add_typer(compliance_cli.app, name="slo")
+app.add_typer(telemetry_cli.app, name="telemetry")
 
 # Interop: one group per direction, each format's commands from its integration package.
 import_app = typer.Typer(
@@ -193,6 +197,42 @@ def _serve(settings: Settings, database: Database, host: str, port: int, workers
         workers=workers,
         log_level=log_level,
     )
+
+
+@app.command("worker")
+def worker(
+    ctx: typer.Context,
+    jobs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--job", help="Run only these jobs (repeatable): evaluate, pull. Default: all."
+        ),
+    ] = None,
+    turns: Annotated[
+        int | None,
+        typer.Option(min=1, help="Stop after each job ran this many times (default: run on)."),
+    ] = None,
+) -> None:
+    """Run the scheduled jobs: SLO evaluation every ACCORD_WORKER__EVALUATE_EVERY_SECONDS and
+    Prometheus/Datadog pulls every ACCORD_WORKER__PULL_EVERY_SECONDS, until SIGTERM/SIGINT."""
+    command_db = _command_database(ctx)
+    settings = command_db.settings
+    database = command_db.get()
+    builders = {"evaluate": worker_jobs.evaluation, "pull": worker_jobs.pulls}
+    wanted = jobs or list(builders)
+    unknown = [name for name in wanted if name not in builders]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown job {unknown[0]!r}; one of {', '.join(builders)}", param_hint="--job"
+        )
+    runner = Worker([builders[name](settings, database) for name in wanted])
+    runner.stop_on_signals()
+    console.print(f"worker running: {', '.join(wanted)}")
+    runner.run(turns=turns)
+    failed = {name: n for name, n in runner.failures.items() if n}
+    if failed:
+        err.print(f"jobs failed: {failed}")
+        raise typer.Exit(1)
 
 
 # ------------------------------------------------------------------------------------- demo

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./accord.db"
@@ -99,6 +99,43 @@ class IngestSettings(BaseModel):
     )
 
 
+class WorkerSettings(BaseModel):
+    evaluate_every_seconds: int = Field(
+        default=300, ge=10, description="How often `accord worker` judges every objective."
+    )
+    pull_every_seconds: int = Field(
+        default=60, ge=5, description="How often it looks for Prometheus/Datadog pulls due."
+    )
+    pull_settle_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="A bucket is pulled once it has been closed this long (scrape lag).",
+    )
+    pull_backfill_hours: int = Field(
+        default=24, ge=1, description="How far back a new pull mapping starts."
+    )
+    pull_max_span_hours: int = Field(
+        default=24,
+        ge=1,
+        description="Most one pull asks for: a long outage is caught up this much at a time.",
+    )
+    pull_retry_max_seconds: int = Field(
+        default=900,
+        ge=30,
+        description="Longest wait between retries of a failing source (doubling from 30 s).",
+    )
+    pull_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="HTTP timeout of one pull request."
+    )
+
+
+class DatadogSettings(BaseModel):
+    api_key: SecretStr | None = Field(default=None, description="Datadog API key (pulls).")
+    application_key: SecretStr | None = Field(
+        default=None, description="Datadog application key (pulls)."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ACCORD_", env_nested_delimiter="__", extra="ignore", frozen=True
@@ -118,6 +155,8 @@ class Settings(BaseSettings):
         default="INFO", description="Log level of the server and CLI."
     )
     ingest: IngestSettings = IngestSettings()
+    worker: WorkerSettings = WorkerSettings()
+    datadog: DatadogSettings = DatadogSettings()
     redis_url: str | None = Field(
         default=None,
         description=(

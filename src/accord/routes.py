@@ -18,7 +18,9 @@ from accord.identity import endpoints as identity_endpoints
 from accord.identity import pages as identity_pages
 from accord.objectives import endpoints as objectives_endpoints
 from accord.objectives.policies import endpoints as policies_endpoints
+from accord.telemetry import endpoints as telemetry_endpoints
 from accord.telemetry.ingestion import endpoints as ingestion_endpoints
+from accord.telemetry.reconciliation import endpoints as reconciliation_endpoints
 from accord.telemetry.sources import endpoints as sources_endpoints
 
 API_PREFIX = "/api/v1"
@@ -33,6 +35,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     policies_endpoints.router,
     sources_endpoints.router,
     ingestion_endpoints.router,
+    reconciliation_endpoints.router,
+    telemetry_endpoints.router,
     compliance_endpoints.router,
     exclusions_endpoints.router,
     audit_endpoints.router,

@@ -16,6 +16,7 @@ from accord.identity import models as identity_models
 from accord.objectives import models as objectives_models
 from accord.telemetry import models as telemetry_models
 from accord.telemetry.ingestion import models as ingestion_models
+from accord.telemetry.pulls import models as pulls_models
 from accord.telemetry.reconciliation import models as reconciliation_models
 from accord.telemetry.sources import models as sources_models
 
@@ -28,6 +29,7 @@ DOMAIN_MODELS = (
     telemetry_models,
     sources_models,
     ingestion_models,
+    pulls_models,
     reconciliation_models,
     exclusions_models,
     compliance_models,

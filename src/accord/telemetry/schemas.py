@@ -103,3 +103,23 @@ class LoadResult(BaseModel):
     """Hourly rollup rows recomputed."""
     days: int
     """Daily rollup rows recomputed."""
+
+
+class GapRead(BaseModel):
+    start: datetime
+    end: datetime
+    buckets: int
+
+
+class GapsRead(BaseModel):
+    """Where an objective has no stored bucket in a span (a stored zero-traffic bucket is not
+    a gap), and how the objective counts such buckets."""
+
+    objective: str
+    start: datetime
+    end: datetime
+    missing_buckets: int
+    expected_buckets: int
+    missing_data: str
+    """The objective's rule for missing buckets (see the objectives' ``missing_data``)."""
+    gaps: list[GapRead]

@@ -29,10 +29,13 @@ from accord.objectives.rules import objective_key
 from accord.telemetry import rules
 from accord.telemetry.repository import BucketRepository
 from accord.telemetry.rules import BucketColumns, Int64Array
-from accord.telemetry.schemas import BucketMatrix, LoadResult, WindowCounts
+from accord.telemetry.schemas import BucketMatrix, GapRead, GapsRead, LoadResult, WindowCounts
 
 Rows = BucketColumns | Iterable[Any]
 """Buckets as columns, or as (objective_id, bucket_start, good, total) tuples (`BucketRow`)."""
+
+MAX_GAP_SPAN_DAYS = 400
+"""A gap report covers at most this many days (a year of 5-minute buckets and some)."""
 
 AUDITED_KEYS = 100
 """A load's audit event names its objectives when there are at most this many (else a count)."""
@@ -246,3 +249,28 @@ def missing_buckets(
         (rules.instant_of(lo), rules.instant_of(hi))
         for lo, hi in rules.missing_ranges(present, first, after)
     ]
+
+
+def objective_gaps(
+    session: Session, *, actor: Actor, objective: str, start: datetime, end: datetime
+) -> GapsRead:
+    """The missing buckets of an objective the actor may read, over [start, end) (at most
+    `MAX_GAP_SPAN_DAYS`), with the rule that decides how they count."""
+    found = objectives_service.visible_objective(session, actor=actor, key=objective)
+    first, after = rules.window_epochs(start, end)
+    if after - first > MAX_GAP_SPAN_DAYS * rules.DAY_SECONDS:
+        raise InvalidInput.field("end", f"a span of at most {MAX_GAP_SPAN_DAYS} days")
+    ranges = missing_buckets(session, found.id, start, end)
+    gaps = [
+        GapRead(start=lo, end=hi, buckets=int((hi - lo).total_seconds()) // rules.BUCKET_SECONDS)
+        for lo, hi in ranges
+    ]
+    return GapsRead(
+        objective=objective_key(found.id),
+        start=rules.instant_of(first),
+        end=rules.instant_of(after),
+        missing_buckets=sum(g.buckets for g in gaps),
+        expected_buckets=(after - first) // rules.BUCKET_SECONDS,
+        missing_data=found.missing_data.value,
+        gaps=gaps,
+    )

@@ -1,0 +1,1 @@
+"""The background composition root: `accord worker` runs the scheduled jobs."""
