@@ -68,7 +68,7 @@ class ObjectiveRepository(Repository[Objective]):
         if not wanted:
             return {}
         stmt = select(Objective.id, Objective.business_unit_id).where(
-            Objective.id.in_(wanted), Objective.deleted_at.is_(None)
+            self.member_of(Objective.id, sorted(wanted)), Objective.deleted_at.is_(None)
         )
         return {row[0]: row[1] for row in self.session.execute(stmt)}
 
@@ -86,7 +86,7 @@ class ObjectiveRepository(Repository[Objective]):
             Objective.window_days,
             Objective.calendar_unit,
             Objective.time_zone,
-        ).where(Objective.id.in_(wanted), Objective.deleted_at.is_(None))
+        ).where(self.member_of(Objective.id, sorted(wanted)), Objective.deleted_at.is_(None))
         return list(self.session.execute(stmt).all())
 
     def definition_lines(self) -> list[str]:

@@ -59,7 +59,7 @@ class MappingRepository(Repository[SourceMapping]):
         rows = self.session.execute(
             select(SourceMapping.metric, SourceMapping.objective_id).where(
                 SourceMapping.source_id == source_id,
-                SourceMapping.metric.in_(names),
+                self.member_of(SourceMapping.metric, names),
                 SourceMapping.deleted_at.is_(None),
             )
         ).all()
@@ -73,7 +73,7 @@ class MappingRepository(Repository[SourceMapping]):
             return {}
         rows = self.session.execute(
             select(SourceMapping.objective_id, SourceMapping.source_id).where(
-                SourceMapping.objective_id.in_(ids), SourceMapping.deleted_at.is_(None)
+                self.member_of(SourceMapping.objective_id, ids), SourceMapping.deleted_at.is_(None)
             )
         ).all()
         feeding: dict[int, set[int]] = {}
@@ -90,7 +90,7 @@ class MappingRepository(Repository[SourceMapping]):
             select(SourceMapping.objective_id).where(
                 SourceMapping.source_id == source_id,
                 SourceMapping.role == MappingRole.SECONDARY,
-                SourceMapping.objective_id.in_(ids),
+                self.member_of(SourceMapping.objective_id, ids),
                 SourceMapping.deleted_at.is_(None),
             )
         ).all()
