@@ -47,22 +47,22 @@ class SliBucket(_Counts, Base):
 
 
 class SliHourly(_Rollup, Base):
+    """No foreign key to the objective, on purpose: a rollup row is derived from buckets that
+    have one, and the check would cost a lookup per row recomputed on every write."""
+
     __tablename__ = "sli_hourly"
 
-    objective_id: Mapped[int] = mapped_column(
-        Identifier, ForeignKey("objective.id"), primary_key=True
-    )
+    objective_id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     hour_start: Mapped[datetime] = mapped_column(primary_key=True)
 
 
 class SliDaily(_Rollup, Base):
-    """UTC days. Windows whose edges are not UTC midnights take the edges from hourly rows."""
+    """UTC days. Windows whose edges are not UTC midnights take the edges from hourly rows.
+    No foreign key, as for hours."""
 
     __tablename__ = "sli_daily"
 
-    objective_id: Mapped[int] = mapped_column(
-        Identifier, ForeignKey("objective.id"), primary_key=True
-    )
+    objective_id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     day_start: Mapped[datetime] = mapped_column(primary_key=True)
 
 
