@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -45,6 +46,9 @@ from accord.objectives import service as objectives_service
 from accord.objectives.enums import BudgetingMethod, PolicyTrigger, SliKind
 from accord.objectives.policies import service as policies_service
 from accord.objectives.schemas import CalendarWindow, ObjectiveFilter, ObjectiveRead
+from accord.telemetry.ingestion import service as ingestion_service
+from accord.telemetry.models import SliBucket
+from accord.telemetry.sources import service as sources_service
 from tests.conftest import FreshDatabases
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -492,6 +496,31 @@ def test_maintenance_was_approved_before_it_happened(demo_session: Session) -> N
     assert window.decided_at is not None
     assert window.created_at < window.decided_at < window.starts_at < window.ends_at < NOW
     assert NOW - timedelta(days=90) < window.starts_at
+
+
+def test_each_unit_has_a_collector_feeding_its_objectives_with_provenance(
+    demo_session: Session,
+) -> None:
+    sources = sources_service.list_sources(demo_session, actor=READER)
+    units = {s.business_unit for s in sources}
+    assert [s.name for s in sources] == sorted(f"{u}-collector" for u in units)
+    mapped = [
+        m.objective
+        for s in sources
+        for m in sources_service.list_mappings(demo_session, actor=READER, source=s.name)
+    ]
+    objectives = objectives_service.list_objectives(
+        demo_session, actor=READER, filters=ObjectiveFilter(), after=None, limit=100
+    )[0]
+    assert sorted(mapped) == sorted(o.key for o in objectives)
+    unattributed = demo_session.scalar(
+        select(func.count()).select_from(SliBucket).where(SliBucket.source_id.is_(None))
+    )
+    assert unattributed == 0
+    held, _ = ingestion_service.list_quarantine(
+        demo_session, actor=READER, source=None, status=None, after=None, limit=10
+    )
+    assert [(q.checks, q.releasable) for q in held] == [(["future"], True)]
 
 
 def test_fresh_admin_token_authenticates_as_admin(demo_session: Session) -> None:

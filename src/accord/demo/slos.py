@@ -33,25 +33,36 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import orjson
 
 from accord.compliance import rules as compliance_rules
 from accord.compliance import service as compliance_service
+from accord.config import IngestSettings
 from accord.demo.organisation import CORPORATE, PLATFORM, RETAIL
 from accord.demo.telemetry import SlowBurn, TrafficProfile, generate_series
-from accord.demo.timeline import WORKER, DemoScriptError, Timeline
+from accord.demo.timeline import LOADER, WORKER, DemoScriptError, Timeline
 from accord.engine.periods import calendar_window
 from accord.exclusions import service as exclusions_service
 from accord.exclusions.enums import ExclusionKind
 from accord.exclusions.schemas import ExclusionCreate, ExclusionDecision
 from accord.objectives import service as objectives_service
-from accord.objectives.enums import BudgetingMethod, CalendarUnit, PolicyTrigger, SliKind
+from accord.objectives.enums import (
+    BudgetingMethod,
+    CalendarUnit,
+    PolicyTrigger,
+    SliKind,
+    SourceKind,
+)
 from accord.objectives.policies import service as policies_service
 from accord.objectives.policies.schemas import PolicyCreate, ThresholdCreate
 from accord.objectives.rules import objective_id, objective_key
 from accord.objectives.schemas import ObjectiveCreate, ObjectiveUpdate
 from accord.telemetry import rules as telemetry_rules
 from accord.telemetry import service as telemetry_service
+from accord.telemetry.ingestion import service as ingestion_service
 from accord.telemetry.rules import BucketColumns
+from accord.telemetry.sources import service as sources_service
+from accord.telemetry.sources.schemas import MappingCreate, SourceCreate
 
 HISTORY_DAYS = 90
 """Days of telemetry, and of daily evaluations."""
@@ -440,9 +451,12 @@ def schedule(t: Timeline) -> None:
         if slo.attach_policy_on is not None:
             t.schedule(slo.attach_policy_on, 15, _attach_policy(t, story, slo))
         series[slo.handle] = _telemetry(t, story, slo, last)
-    t.schedule_at(last - timedelta(days=HISTORY_DAYS), _load_telemetry(t, story, series))
+    first = last - timedelta(days=HISTORY_DAYS)
+    t.schedule_at(first - timedelta(hours=1), _register_sources(t, story))
+    t.schedule_at(first, _load_telemetry(t, story, series))
     for at in _evaluation_instants(last):
         t.schedule_at(at, _evaluate(t))
+    t.schedule_at(last - timedelta(minutes=1), _push_ahead_of_time(t, story, last))
 
 
 def _create_policy(t: Timeline, by: str, data: PolicyCreate) -> Callable[[], object]:
@@ -592,27 +606,105 @@ def _maintenance(t: Timeline, story: _Story, slo: _Slo, start: datetime, end: da
     t.schedule(day - 6, 15, approve)
 
 
+def _source_name(unit: str) -> str:
+    return f"{unit}-collector"
+
+
+def _metric_name(slo: _Slo) -> str:
+    return slo.handle.replace("-", "_")
+
+
+def _register_sources(t: Timeline, story: _Story) -> Callable[[], object]:
+    """One push source per business unit (its collector), with every objective of the unit
+    mapped to a metric name, registered by the unit's editor."""
+
+    def register() -> None:
+        for unit in sorted({slo.unit for slo in _SLOS}):
+            editor = t.actor(_EDITORS[unit])
+            sources_service.create_source(
+                t.session,
+                actor=editor,
+                data=SourceCreate(
+                    name=_source_name(unit),
+                    display_name=f"{unit.replace('-', ' ').title()} telemetry collector",
+                    kind=SourceKind.PUSH,
+                    business_unit=unit,
+                    owner=_EDITORS[unit],
+                    time_zone="Europe/Dublin",
+                    latency_unit="ms",
+                ),
+                now=t.tick(),
+            )
+            for slo in (s for s in _SLOS if s.unit == unit):
+                sources_service.create_mapping(
+                    t.session,
+                    actor=editor,
+                    source=_source_name(unit),
+                    data=MappingCreate(
+                        objective=objective_key(story.ids[slo.handle]), metric=_metric_name(slo)
+                    ),
+                    now=t.tick(),
+                )
+
+    return register
+
+
 def _load_telemetry(
     t: Timeline, story: _Story, series: dict[str, BucketColumns]
 ) -> Callable[[], object]:
-    """Every objective's buckets in one bulk store (a system writer: no actor, no audit event;
-    the buckets are read only by evaluations at or after their time)."""
+    """Each unit's buckets in one bulk store, with its collector as their provenance (a system
+    writer: no actor, no audit event; the buckets are read only by evaluations at or after
+    their time)."""
 
     def load() -> None:
-        parts = [(story.ids[handle], columns) for handle, columns in series.items()]
-        telemetry_service.store_buckets(
-            t.session,
-            BucketColumns(
-                objective_id=np.concatenate(
-                    [np.full(len(c), id_, dtype=np.int64) for id_, c in parts]
+        for unit in sorted({slo.unit for slo in _SLOS}):
+            parts = [
+                (story.ids[slo.handle], series[slo.handle]) for slo in _SLOS if slo.unit == unit
+            ]
+            source = sources_service.visible_source(
+                t.session, actor=t.actor(LOADER), name=_source_name(unit)
+            )
+            telemetry_service.store_buckets(
+                t.session,
+                BucketColumns(
+                    objective_id=np.concatenate(
+                        [np.full(len(c), id_, dtype=np.int64) for id_, c in parts]
+                    ),
+                    start_epoch=np.concatenate([c.start_epoch for _, c in parts]),
+                    good=np.concatenate([c.good for _, c in parts]),
+                    total=np.concatenate([c.total for _, c in parts]),
                 ),
-                start_epoch=np.concatenate([c.start_epoch for _, c in parts]),
-                good=np.concatenate([c.good for _, c in parts]),
-                total=np.concatenate([c.total for _, c in parts]),
-            ),
-        )
+                source_id=source.id,
+                received_at=t.tick(),
+            )
 
     return load
+
+
+def _push_ahead_of_time(t: Timeline, story: _Story, last: datetime) -> Callable[[], object]:
+    """A collector whose clock runs two hours ahead pushes one bucket: the `future` check
+    holds it in quarantine for someone to release or discard (`accord telemetry quarantine`)."""
+
+    def push() -> None:
+        slo = _SLOS[0]
+        ahead = last + timedelta(hours=2)
+        body = orjson.dumps(
+            [{"metric": _metric_name(slo), "start": ahead.isoformat(), "good": 998, "total": 1000}]
+        )
+        ingestion_service.push(
+            t.session,
+            actor=t.actor(LOADER),
+            body=body,
+            content_type="application/json",
+            content_encoding=None,
+            idempotency_key=None,
+            source_name=_source_name(slo.unit),
+            policy=ingestion_service.policy_of(IngestSettings()),
+            max_decompressed_bytes=IngestSettings().max_decompressed_bytes,
+            now=t.tick(),
+        )
+
+    return push
 
 
 # -------------------------------------------------------------------------------- evaluations
