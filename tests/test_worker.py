@@ -58,4 +58,4 @@ def test_one_turn_of_every_job_on_an_empty_database(
     assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0
     result = CliRunner().invoke(app, ["worker", "--turns", "1"])
     assert result.exit_code == 0, result.output
-    assert "worker running: evaluate, pull" in result.output
+    assert "worker running: evaluate, pull, housekeeping" in result.output

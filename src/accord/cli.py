@@ -205,7 +205,8 @@ def worker(
     jobs: Annotated[
         list[str] | None,
         typer.Option(
-            "--job", help="Run only these jobs (repeatable): evaluate, pull. Default: all."
+            "--job",
+            help="Run only these jobs (repeatable): evaluate, pull, housekeeping. Default: all.",
         ),
     ] = None,
     turns: Annotated[
@@ -213,12 +214,17 @@ def worker(
         typer.Option(min=1, help="Stop after each job ran this many times (default: run on)."),
     ] = None,
 ) -> None:
-    """Run the scheduled jobs: SLO evaluation every ACCORD_WORKER__EVALUATE_EVERY_SECONDS and
-    Prometheus/Datadog pulls every ACCORD_WORKER__PULL_EVERY_SECONDS, until SIGTERM/SIGINT."""
+    """Run the scheduled jobs until SIGTERM/SIGINT: SLO evaluation every
+    ACCORD_WORKER__EVALUATE_EVERY_SECONDS, Prometheus/Datadog pulls every
+    ACCORD_WORKER__PULL_EVERY_SECONDS, and hourly housekeeping (expired idempotency keys)."""
     command_db = _command_database(ctx)
     settings = command_db.settings
     database = command_db.get()
-    builders = {"evaluate": worker_jobs.evaluation, "pull": worker_jobs.pulls}
+    builders = {
+        "evaluate": worker_jobs.evaluation,
+        "pull": worker_jobs.pulls,
+        "housekeeping": worker_jobs.housekeeping,
+    }
     wanted = jobs or list(builders)
     unknown = [name for name in wanted if name not in builders]
     if unknown:

@@ -86,6 +86,14 @@ class IngestSettings(BaseModel):
         ge=0,
         description="How far ahead of the server clock a timestamp may be (check `future`).",
     )
+    idempotency_hours: int = Field(
+        default=48,
+        ge=1,
+        description=(
+            "How long a push's Idempotency-Key is remembered; after that a retry is processed "
+            "anew (harmless: bucket writes are upserts)."
+        ),
+    )
     reject: list[str] = Field(
         default_factory=list,
         description=(

@@ -6,7 +6,7 @@ sources, body caps and the per-token rate limit."""
 from __future__ import annotations
 
 import gzip
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from accord.identity.models import ApiToken, Principal
 from accord.objectives.enums import SliKind
 from accord.objectives.rules import objective_key
 from accord.telemetry import rules
+from accord.telemetry.ingestion import service as ingestion_service
 from accord.telemetry.ingestion.models import IngestRequest, QuarantinedBucket
 from accord.telemetry.ingestion.repository import IngestRequestRepository
 from accord.telemetry.models import SecondaryBucket, SliBucket, SliWrite
@@ -471,3 +472,22 @@ def test_pushes_are_counted_in_accords_own_metrics(client: TestClient, world: Wo
         == rejected + 1
     )
     assert 0 <= sample("accord_ingest_lag_seconds", source="edge") < 3_600
+
+
+def test_idempotency_keys_are_forgotten_after_their_window(
+    client: TestClient, session: Session, world: World
+) -> None:
+    rows = [bucket(world.availability, now_bucket(-1), 1, 2)]
+    key = {"Idempotency-Key": "batch-old"}
+    assert client.post(PUSH, headers={**world.edge, **key}, json=rows).status_code == 200
+    session.expire_all()
+    assert (
+        ingestion_service.forget_idempotency_keys(session, now=datetime.now(UTC), keep_hours=1) == 0
+    )
+    later = datetime.now(UTC) + timedelta(hours=2)
+    assert ingestion_service.forget_idempotency_keys(session, now=later, keep_hours=1) == 1
+    session.commit()
+    again = client.post(PUSH, headers={**world.edge, **key}, json=rows)
+    assert again.status_code == 200
+    assert "idempotent-replayed" not in again.headers
+    assert stored(session)[(world.availability, now_bucket(-1))][:2] == (1.0, 2.0)

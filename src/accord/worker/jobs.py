@@ -1,5 +1,5 @@
-"""The worker's jobs, built from settings: SLO evaluation (warm counts kept between passes) and
-pulls from Prometheus and Datadog mappings."""
+"""The worker's jobs, built from settings: SLO evaluation (warm counts kept between passes),
+pulls from Prometheus and Datadog mappings, and housekeeping."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from accord.config import Settings
 from accord.db.session import Database
 from accord.http import metrics
 from accord.identity.rules import system_actor
+from accord.telemetry.ingestion import service as ingestion_service
 from accord.telemetry.pulls.jobs import PullJob
 from accord.telemetry.pulls.rules import PullPolicy
 from accord.telemetry.pulls.service import PullTask
@@ -55,3 +56,16 @@ def pulls(settings: Settings, database: Database) -> ScheduledJob:
         return f"{len(report.pulled)} pulls ({buckets} buckets), {len(report.failed)} failed"
 
     return ScheduledJob("pull", worker.pull_every_seconds, run)
+
+
+def housekeeping(settings: Settings, database: Database) -> ScheduledJob:
+    """Hourly: forget idempotency keys past their window."""
+
+    def run(at: datetime) -> str:
+        with database.unit_of_work() as session:
+            forgotten = ingestion_service.forget_idempotency_keys(
+                session, now=at, keep_hours=settings.ingest.idempotency_hours
+            )
+        return f"{forgotten} idempotency keys forgotten"
+
+    return ScheduledJob("housekeeping", 3_600, run)

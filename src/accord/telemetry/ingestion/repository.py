@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import delete, insert, select, text
 
 from accord.db.repository import Repository
 from accord.telemetry.enums import QuarantineStatus
@@ -42,6 +42,12 @@ class IngestRequestRepository(Repository[IngestRequest]):
 
     def find(self, token_id: int, key: str) -> IngestRequest | None:
         return self.session.get(IngestRequest, (token_id, key))
+
+    def delete_before(self, instant: datetime) -> int:
+        result = self.session.execute(
+            delete(IngestRequest).where(IngestRequest.created_at < instant)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class QuarantineRepository(Repository[QuarantinedBucket]):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -160,6 +160,12 @@ def push(
         newest_bucket_epoch=int(accepted.start_epoch.max()) if len(accepted) else None,
         reasons=screening.reasons(),
     )
+
+
+def forget_idempotency_keys(session: Session, *, now: datetime, keep_hours: int) -> int:
+    """Drop the idempotency records older than ``keep_hours``; returns how many. A retry after
+    that is processed as a new push, which stores the same buckets again (an upsert)."""
+    return IngestRequestRepository(session).delete_before(now - timedelta(hours=keep_hours))
 
 
 def _sending_source(session: Session, actor: Actor, name: str | None) -> TelemetrySource:
