@@ -50,7 +50,8 @@ MANAGE = Permission.TELEMETRY_MANAGE
 
 def policy_of(settings: IngestSettings) -> rules.IngestPolicy:
     """The checks' actions: the defaults (`rules.DEFAULT_ACTIONS`) with the operator's
-    overrides. An unknown check name is a configuration error, raised at the first push."""
+    overrides. An unknown check name is a configuration error: the app builds the policy once
+    at start-up, so it refuses to start."""
     actions = dict(rules.DEFAULT_ACTIONS)
     for names, action in (
         (settings.reject, rules.Action.REJECT),
