@@ -253,3 +253,22 @@ def test_datadog_names_follow_datadogs_rule(
         assert problem(response, 422, field="metric")["rule"] == "metric-name"
     else:
         assert response.status_code == 201, response.text
+
+
+def test_prometheus_queries_match_on_valid_label_names(client: TestClient, world: World) -> None:
+    created = client.post(
+        SOURCES,
+        headers=world.eddie,
+        json=source(name="prom", kind="prometheus", base_url="http://127.0.0.1:9090"),
+    )
+    assert created.status_code == 201, created.text
+    bad = client.post(
+        f"{SOURCES}/prom/mappings",
+        headers=world.eddie,
+        json={
+            "objective": world.retail[0],
+            "good_query": 'sum(increase(requests_total{2xx="yes"}[{{.window}}]))',
+            "total_query": "sum(increase(requests_total[{{.window}}]))",
+        },
+    )
+    assert problem(bad, 422, field="good_query")["rule"] == "label-name"

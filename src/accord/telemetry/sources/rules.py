@@ -24,6 +24,9 @@ DATADOG_METRIC_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_.]{0,199}")
 # enough to find the names a mapping's queries read; the query itself is checked by Prometheus.
 _PROMQL_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 _PROMQL_NAME = re.compile(r"(?<![\w:.])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=\{|\[)")
+# A label matcher inside a selector: name, then one of = != =~ !~.
+_PROMQL_MATCHER = re.compile(r"([^\s{},=!~\"']+)\s*(?:=~|!~|!=|=)")
+_PROMQL_SELECTOR = re.compile(r"\{([^{}]*)\}")
 _DATADOG_NAME = re.compile(r"(?:sum|avg|min|max|count):([^{(\s]+)")
 
 PULLED_KINDS = frozenset({SourceKind.PROMETHEUS, SourceKind.DATADOG})
@@ -63,6 +66,23 @@ def query_metric_names(kind: SourceKind, query: str) -> list[str]:
         return _DATADOG_NAME.findall(query)
     without_strings = _PROMQL_STRING.sub('""', query)
     return _PROMQL_NAME.findall(without_strings)
+
+
+def check_query_labels(kind: SourceKind, query: str, *, field: str) -> None:
+    """Every label a PromQL query matches on must be a valid label name (rule ``label-name``).
+    Datadog tags are free-form and are not checked."""
+    if kind is not SourceKind.PROMETHEUS:
+        return
+    without_strings = _PROMQL_STRING.sub('""', query)
+    for selector in _PROMQL_SELECTOR.findall(without_strings):
+        for label in _PROMQL_MATCHER.findall(selector):
+            if PROMETHEUS_LABEL_NAME.fullmatch(label) is None:
+                raise RuleViolation(
+                    "label-name",
+                    f"{label!r} is not a valid label name (must match "
+                    f"{PROMETHEUS_LABEL_NAME.pattern})",
+                    field=field,
+                )
 
 
 def check_mapping_shape(

@@ -272,6 +272,7 @@ def _check_names(source: TelemetrySource, data: MappingCreate) -> None:
         query = getattr(data, field)
         if query is None:
             continue
+        rules.check_query_labels(source.kind, query, field=field)
         names = rules.query_metric_names(source.kind, query)
         if not names:
             raise InvalidInput.field(field, "names no metric")
