@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Double, ForeignKey, Integer, func
+from sqlalchemy import CheckConstraint, Double, Integer, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db.base import Base, HasId
@@ -31,12 +31,15 @@ class _Rollup(_Counts):
 
 
 class SliBucket(_Counts, Base):
+    """No foreign key to the objective, on purpose: this is the hottest insert of the system
+    (a backfill writes millions of rows), the check cost a lookup per row, and every write
+    goes through `telemetry.service`, which refuses unknown or deleted objectives in the same
+    transaction (objectives are never hard-deleted)."""
+
     __tablename__ = "sli_bucket"
     __table_args__ = (CheckConstraint("good >= 0 AND total >= good", name="counts_valid"),)
 
-    objective_id: Mapped[int] = mapped_column(
-        Identifier, ForeignKey("objective.id"), primary_key=True
-    )
+    objective_id: Mapped[int] = mapped_column(Identifier, primary_key=True)
     bucket_start: Mapped[datetime] = mapped_column(primary_key=True)
     source_id: Mapped[int | None] = mapped_column(Identifier, default=None)
     """Provenance: the registered source whose value is stored (the objective's secondary when
@@ -93,9 +96,8 @@ class SecondaryBucket(_Counts, Base):
     __tablename__ = "secondary_bucket"
     __table_args__ = (CheckConstraint("good >= 0 AND total >= good", name="counts_valid"),)
 
-    objective_id: Mapped[int] = mapped_column(
-        Identifier, ForeignKey("objective.id"), primary_key=True
-    )
+    objective_id: Mapped[int] = mapped_column(Identifier, primary_key=True)
+    """No foreign key, as for `SliBucket`: the same volume, the same service checks."""
     bucket_start: Mapped[datetime] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(Identifier)
     received_at: Mapped[datetime]
