@@ -247,6 +247,27 @@ def test_rollups_equal_the_sums_of_their_buckets_after_any_loads(
         assert_rollups_match(session)
 
 
+def test_whole_hours_and_partial_ones_roll_up_alike(
+    session: Session, objectives: list[int]
+) -> None:
+    """A load covering whole hours sums them from what it staged, one covering part of an hour
+    from the stored buckets, and a fill-only load always from the stored ones: all three
+    leave the rollups equal to the buckets' sums."""
+    hour = rules.BUCKETS_PER_HOUR
+    first = [(objectives[0], E0 + i * B, 3, 4) for i in range(-2, 2 * hour + 2)]
+    telemetry_service.store_buckets(session, columns(first))
+    assert_rollups_match(session)
+    # Whole hours again with other values, and one bucket of a third hour.
+    second = [(objectives[0], E0 + i * B, 1, 5) for i in range(hour, 2 * hour)]
+    telemetry_service.store_buckets(session, columns([*second, (objectives[0], E0 - B, 0, 2)]))
+    assert_rollups_match(session)
+    # A fill-only load of a whole hour keeps the stored buckets, and the rollups follow them.
+    fill = [(objectives[0], E0 + i * B, 2, 2) for i in range(hour)]
+    telemetry_service.store_buckets(session, columns(fill), fill_only=True)
+    assert_rollups_match(session)
+    assert stored_buckets(session)[(objectives[0], E0)] == (3.0, 4.0)
+
+
 def test_day_rollups_are_utc_days_whatever_the_session_time_zone(
     session: Session, objectives: list[int]
 ) -> None:

@@ -232,22 +232,36 @@ class BucketRepository(Repository[SliBucket]):
             )
             # Hours and days are UTC periods: date_bin counts fixed intervals from a UTC origin
             # and the intervals are in hours, so the session's TimeZone (and its DST) cannot
-            # shift them (date_trunc with a zone does the same at three times the cost). LATERAL
-            # makes every touched hour one index range scan of its own 12 buckets.
+            # shift them (date_trunc with a zone does the same at three times the cost).
+            # An hour whose 12 buckets were all just upserted holds exactly the staged values,
+            # so it is summed from the staging table; any other touched hour (or any hour of a
+            # fill-only load, which keeps stored buckets) is summed from its stored buckets,
+            # LATERAL making that one index range scan of its 12 buckets. A bulk load is
+            # mostly whole hours: this halves what it reads back.
+            whole = 0 if fill_only else rules.BUCKETS_PER_HOUR
             cur.execute(
+                "WITH touched AS ("
+                f"SELECT objective_id, {_utc_bin('1 hour')} AS hour_start, count(*) AS staged, "
+                "sum(good) AS good, sum(total) AS total, "
+                "count(*) FILTER (WHERE total > 0) AS buckets, "
+                "coalesce(sum(good / total) FILTER (WHERE total > 0), 0) AS ratio_sum "
+                f"FROM {_STAGING} GROUP BY 1, 2) "
                 "INSERT INTO sli_hourly "
                 "(objective_id, hour_start, good, total, buckets, ratio_sum) "
+                "SELECT objective_id, hour_start, good, total, buckets, ratio_sum "
+                "FROM touched WHERE staged = %(whole)s "
+                "UNION ALL "
                 "SELECT t.objective_id, t.hour_start, s.good, s.total, s.buckets, s.ratio_sum "
-                "FROM (SELECT DISTINCT objective_id, "
-                f"{_utc_bin('1 hour')} AS hour_start FROM {_STAGING}) AS t "
-                "CROSS JOIN LATERAL ("
+                "FROM touched AS t CROSS JOIN LATERAL ("
                 "SELECT sum(b.good) AS good, sum(b.total) AS total, "
                 "count(*) FILTER (WHERE b.total > 0) AS buckets, "
                 "coalesce(sum(b.good / b.total) FILTER (WHERE b.total > 0), 0) AS ratio_sum "
                 "FROM sli_bucket AS b WHERE b.objective_id = t.objective_id "
                 "AND b.bucket_start >= t.hour_start "
                 "AND b.bucket_start < t.hour_start + interval '1 hour') AS s "
-                f"ON CONFLICT (objective_id, hour_start) DO UPDATE SET {_ROLLUP_SET}"
+                "WHERE t.staged <> %(whole)s "
+                f"ON CONFLICT (objective_id, hour_start) DO UPDATE SET {_ROLLUP_SET}",
+                {"whole": whole},
             )
             hours = cur.rowcount
             cur.execute(
