@@ -483,7 +483,7 @@ class _TimedCursor:
     LABELS = (
         ("CREATE TEMP", "store: staging table"),
         ("TRUNCATE", "store: staging table"),
-        ("INSERT INTO sli_bucket", "store: merge into sli_bucket (incl. FK checks)"),
+        ("INSERT INTO sli_bucket", "store: merge into sli_bucket"),
         ("INSERT INTO sli_hourly", "store: hourly rollups"),
         ("INSERT INTO sli_daily", "store: daily rollups"),
     )
@@ -502,7 +502,8 @@ class _TimedCursor:
         return getattr(self._cursor, name)
 
     def execute(self, sql: Any, *params: Any, **kw: Any) -> Any:
-        label = next((n for p, n in self.LABELS if str(sql).startswith(p)), "store: other SQL")
+        # "in", not "startswith": the hourly statement opens with a WITH clause.
+        label = next((n for p, n in self.LABELS if p in str(sql)), "store: other SQL")
         return self._timers.wrap(label, self._cursor.execute)(sql, *params, **kw)
 
     @contextlib.contextmanager

@@ -304,13 +304,19 @@ def feed_targets(session: Session, ids: Iterable[int], now: datetime) -> dict[in
     threshold and the start of their open window (the current calendar period, or the rolling
     window ending now). Unknown and deleted objectives are absent."""
     targets = {}
+    # Thousands of objectives share a handful of windows: each is cut once.
+    opened: dict[tuple[Any, ...], datetime] = {}
     for oid, unit, threshold, kind, days, calendar_unit, zone in ObjectiveRepository(
         session
     ).feed_rows(ids):
-        if kind is WindowKind.CALENDAR:
-            open_since = calendar_window(now, calendar_unit, zone)[0]
-        else:
-            open_since = rolling_window(now, days)[0]
+        window = (kind, days, calendar_unit, zone)
+        open_since = opened.get(window)
+        if open_since is None:
+            if kind is WindowKind.CALENDAR:
+                open_since = calendar_window(now, calendar_unit, zone)[0]
+            else:
+                open_since = rolling_window(now, days)[0]
+            opened[window] = open_since
         targets[int(oid)] = FeedTarget(
             business_unit_id=int(unit),
             latency_threshold_ms=None if threshold is None else float(threshold),
