@@ -491,3 +491,18 @@ def test_loads_and_reads_leave_the_sessions_settings_as_they_were(
     telemetry_service.recent_buckets(session, objectives, T0, T0 + timedelta(hours=1))
     assert setting() == before
     assert stored_buckets(session) == {(objectives[0], E0): (1, 1)}
+
+
+def test_a_secondary_load_for_a_deleted_objective_is_refused(
+    session: Session, objectives: list[int]
+) -> None:
+    gone = session.get(Objective, objectives[0])
+    assert gone is not None
+    gone.deleted_at = datetime(2026, 1, 1, tzinfo=UTC)
+    session.flush()
+    with pytest.raises(InvalidInput) as raised:
+        telemetry_service.store_secondary_buckets(
+            session, columns([(objectives[0], E0, 1, 1)]), source_id=1, received_at=T0
+        )
+    assert raised.value.problems[0].field == "rows[0].objective_id"
+    assert stored_buckets(session) == {}

@@ -109,8 +109,11 @@ def store_secondary_buckets(
     session: Session, columns: BucketColumns, *, source_id: int, received_at: datetime
 ) -> LoadResult:
     """A secondary source's buckets: kept beside the stored values for reconciliation, and
-    stored where the primary has no bucket (marked with the secondary as provenance)."""
-    canonical = rules.canonical_columns(rules.validated_columns(columns))
+    stored where the primary has no bucket (marked with the secondary as provenance).
+    Unknown or deleted objectives fail the load, as in `store_buckets`."""
+    validated = rules.validated_columns(columns)
+    _objective_units(session, validated)
+    canonical = rules.canonical_columns(validated)
     BucketRepository(session).store_secondary(
         canonical, source_id=source_id, received_at=received_at
     )
