@@ -650,7 +650,10 @@ class CrashRun:
     kills: int
     senders: int = 4
     objectives: int = 10
-    days: int = 7
+    days: int = 28
+    """The pool of keys spans this many days (inside the 30-day open window). Only the batches
+    dealt are re-sent at the end, so a deep pool costs nothing; a shallow one ran dry before
+    the last kill on a fast run (7 days: 3 of 5 kills)."""
     rows: tuple[int, int] = (50, 200)
     abandon: float = 0.5
     seed: int = 0
