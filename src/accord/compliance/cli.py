@@ -17,7 +17,7 @@ from accord.compliance.jobs import EvaluationJob, PassReport
 from accord.compliance.schemas import StatusRead
 from accord.db.session import CommandDatabase
 from accord.identity import service as identity_service
-from accord.kit.time import utc_now
+from accord.kit.time import parse_aware, utc_now
 
 console = Console(soft_wrap=True)
 app = typer.Typer(help="Service level objectives: status and evaluation.", no_args_is_help=True)
@@ -27,12 +27,9 @@ def _instant(value: str | None) -> datetime:
     if value is None:
         return utc_now()
     try:
-        parsed = datetime.fromisoformat(value)
+        return parse_aware(value)
     except ValueError as error:
-        raise typer.BadParameter(f"{value!r} is not an ISO 8601 instant") from error
-    if parsed.tzinfo is None:
-        raise typer.BadParameter("give the instant with its UTC offset, e.g. 2026-11-26T12:00Z")
-    return parsed
+        raise typer.BadParameter(str(error)) from None
 
 
 AtOption = Annotated[

@@ -41,6 +41,7 @@ from accord.engine import alerting, baseline, slo, timeslices
 from accord.engine.periods import previous_periods
 from accord.exclusions import service as exclusions_service
 from accord.identity.rules import Actor, Permission
+from accord.kit.hashing import floats_as_text
 from accord.objectives import service as objectives_service
 from accord.objectives.enums import BudgetingMethod, PolicyAction
 from accord.objectives.policies import service as policies_service
@@ -1146,7 +1147,7 @@ def _audit_event(
         entity_type="objective",
         entity_key=objective_key(j.definition.id),
         business_unit_id=j.definition.business_unit_id,
-        after=_exact(
+        after=floats_as_text(
             {
                 "policy_event": event.id,
                 "state": event.state.value,
@@ -1158,18 +1159,6 @@ def _audit_event(
         ),
         now=at,
     )
-
-
-def _exact(value: Any) -> Any:
-    """Floats as their shortest exact decimal text: the audit trail's canonical encoding takes
-    no floats, so what an auditor reads is what was computed, digit for digit."""
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_exact(v) for v in value]
-    return value
 
 
 # ==================================================================================== baselines

@@ -68,6 +68,19 @@ def _key_text(key: Any) -> str:
     raise TypeError(f"cannot use {type(key).__name__} as an object key canonically")
 
 
+def floats_as_text(value: Any) -> Any:
+    """``value`` with every float (in dicts and lists too) as its shortest exact decimal text:
+    what `to_jsonable` accepts in place of a float, so a hashed document (an audit event) reads
+    what was computed, digit for digit."""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: floats_as_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [floats_as_text(v) for v in value]
+    return value
+
+
 def canonical_json(value: Any) -> str:
     return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -17,6 +17,18 @@ def require_aware(value: datetime, *, what: str = "datetime") -> datetime:
     return value.astimezone(UTC)
 
 
+def parse_aware(text: str) -> datetime:
+    """An ISO 8601 instant that carries its UTC offset (command-line options); ValueError with
+    a message for people otherwise."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 instant") from None
+    if parsed.tzinfo is None or parsed.tzinfo.utcoffset(parsed) is None:
+        raise ValueError("give the instant with its UTC offset, e.g. 2026-11-26T12:00Z")
+    return parsed
+
+
 def isoformat_utc(value: datetime) -> str:
     """Canonical text form of an instant: UTC, microseconds always present, ``Z`` suffix.
 

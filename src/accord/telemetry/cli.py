@@ -13,7 +13,7 @@ from rich.table import Table
 
 from accord.db.session import CommandDatabase
 from accord.identity import service as identity_service
-from accord.kit.time import utc_now
+from accord.kit.time import parse_aware, utc_now
 from accord.telemetry import service as telemetry_service
 from accord.telemetry.enums import QuarantineStatus
 from accord.telemetry.ingestion import service as ingestion_service
@@ -29,14 +29,9 @@ app.command("reconcile")(reconciliation_cli.reconcile)
 
 def _instant(value: str, option: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value)
+        return parse_aware(value)
     except ValueError as error:
-        raise typer.BadParameter(
-            f"{value!r} is not an ISO 8601 instant", param_hint=option
-        ) from error
-    if parsed.tzinfo is None:
-        raise typer.BadParameter("give the UTC offset, e.g. 2026-11-26T12:00Z", param_hint=option)
-    return parsed
+        raise typer.BadParameter(str(error), param_hint=option) from None
 
 
 @app.command("sources")

@@ -29,6 +29,7 @@ from accord.audit import service as audit_service
 from accord.config import IngestSettings
 from accord.identity.rules import Actor, Permission
 from accord.kit.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from accord.kit.hashing import floats_as_text
 from accord.objectives import service as objectives_service
 from accord.objectives.rules import objective_id, objective_key
 from accord.telemetry import rules as telemetry_rules
@@ -413,9 +414,7 @@ def _resolve(
 
 def _auditable(read: QuarantinedRead) -> dict[str, Any]:
     # The audit trail's canonical JSON refuses floats: counts go in as text.
-    dump = read.model_dump(mode="json", exclude={"payload"})
-    dump["good"] = None if read.good is None else repr(read.good)
-    dump["total"] = None if read.total is None else repr(read.total)
+    dump: dict[str, Any] = floats_as_text(read.model_dump(mode="json", exclude={"payload"}))
     return dump
 
 

@@ -20,7 +20,7 @@ from rich.table import Table
 from accord.db.session import CommandDatabase
 from accord.identity import service as identity_service
 from accord.kit.errors import AccordError, InvalidInput
-from accord.kit.time import utc_now
+from accord.kit.time import parse_aware, utc_now
 from accord.telemetry.reconciliation import service as reconciliation_service
 from accord.telemetry.reconciliation.schemas import DEFAULT_TOLERANCE, ReconciliationReport
 
@@ -82,12 +82,9 @@ def _instant(value: str | None, option: str) -> datetime:
     if value is None:
         return utc_now()
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise _bad(option, f"{value!r} is not an ISO 8601 instant") from None
-    if parsed.tzinfo is None:
-        raise _bad(option, "give the instant with its UTC offset, e.g. 2026-11-01T00:00:00Z")
-    return parsed
+        return parse_aware(value)
+    except ValueError as error:
+        raise _bad(option, str(error)) from None
 
 
 def _bad(option: str, message: str) -> AccordError:

@@ -30,6 +30,7 @@ from accord.engine import reconciliation as engine
 from accord.engine.reconciliation import BucketClass
 from accord.identity.rules import Actor, Permission
 from accord.kit.errors import Conflict, InvalidInput, NotFound
+from accord.kit.hashing import floats_as_text
 from accord.objectives import rules as objectives_rules
 from accord.objectives import service as objectives_service
 from accord.telemetry import rules as telemetry_rules
@@ -110,7 +111,7 @@ def reconcile(
                 **changes,
                 "start": lo.isoformat(),
                 "end": hi.isoformat(),
-                "tolerance": repr(tol),  # the audit trail's JSON refuses floats
+                "tolerance": floats_as_text(tol),  # the audit trail's JSON refuses floats
             },
             now=now,
         )
@@ -361,14 +362,5 @@ def _record_findings(
 
 def _auditable(read: FindingRead) -> dict[str, Any]:
     # The audit trail's canonical JSON refuses floats: numbers go in as text.
-    dump = read.model_dump(mode="json")
-    for field in (
-        "primary_good",
-        "primary_total",
-        "secondary_good",
-        "secondary_total",
-        "relative_difference",
-        "tolerance",
-    ):
-        dump[field] = repr(getattr(read, field))
+    dump: dict[str, Any] = floats_as_text(read.model_dump(mode="json"))
     return dump
