@@ -87,7 +87,16 @@ def api_routes() -> list[Route]:
 
 ROUTES = api_routes()
 # Org-wide objects (the same whichever unit asks) are not subject to the foreign-unit check.
-ORG_WIDE = ("/business-units", "/regions", "/tiers", "/vendors", "/principals", "/tokens", "/me")
+ORG_WIDE = (
+    "/business-units",
+    "/regions",
+    "/tiers",
+    "/vendors",
+    "/calendars",
+    "/principals",
+    "/tokens",
+    "/me",
+)
 REASON = "authorisation matrix"
 # A valid body (or query) per write route on a foreign object, so the answer cannot come from
 # validation. A new write route needs an entry here, or its foreign-unit check fails with 422.
@@ -154,6 +163,7 @@ def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
         "mapping_id": "999999",
         "entry_id": "999999",
         "finding_id": "999999",
+        "source": "desk",
     }
     if route.tail.startswith("/business-units/"):
         values["code"] = unit
@@ -161,12 +171,16 @@ def fill(route: Route, unit: str, keys: dict[str, str]) -> str:
         values["code"] = "eu-west"
     elif route.tail.startswith("/vendors/"):
         values["code"] = "cloudco"
+    elif route.tail.startswith("/calendars/"):
+        values["code"] = "24x7"  # built in: writes to it are refused (409), so nothing changes
     elif route.tail.startswith("/customers/"):
         values["code"] = f"cust-{unit}"
     elif route.tail.startswith("/policies/"):
         values["name"] = f"policy-{unit}"
     elif route.tail.startswith("/telemetry/sources/"):
         values["name"] = f"src-{unit}"
+    elif route.tail.startswith("/tickets/"):
+        values["key"] = f"T-{unit}"  # absent: a permitted reader gets 404, a refused one 403
     path = route.path
     for name in route.params:
         path = path.replace("{" + name + "}", values[name])

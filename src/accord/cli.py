@@ -20,6 +20,7 @@ from accord.agreements import cli as agreements_cli
 from accord.app import check_ready_to_serve, create_app
 from accord.audit import cli as audit_cli
 from accord.audit import service as audit_service
+from accord.calendars import cli as calendars_cli
 from accord.compliance import cli as compliance_cli
 from accord.config import Settings, get_settings
 from accord.db import migrate
@@ -30,11 +31,13 @@ from accord.identity import cli as identity_cli
 from accord.integrations.openslo import cli as openslo_cli
 from accord.integrations.prometheus import cli as prometheus_cli
 from accord.integrations.sloth import cli as sloth_cli
+from accord.integrations.ticket_import import import_tickets
 from accord.kit.errors import AccordError, located
 from accord.kit.time import utc_now
 from accord.objectives import cli as objectives_cli
 from accord.tables import metadata
 from accord.telemetry import cli as telemetry_cli
+from accord.timers import cli as timers_cli
 from accord.worker import jobs as worker_jobs
 from accord.worker.runner import Worker
 
@@ -50,12 +53,16 @@ db_app = typer.Typer(help="Schema migrations (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(agreements_cli.app, name="agreements")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(calendars_cli.app, name="calendars")
 app.add_typer(exclusions_cli.app, name="exclusions")
 app.add_typer(identity_cli.principals_app, name="principals")
 app.add_typer(identity_cli.tokens_app, name="tokens")
 app.add_typer(objectives_cli.app, name="objectives")
 app.add_typer(compliance_cli.app, name="slo")
 app.add_typer(telemetry_cli.app, name="telemetry")
+timers_cli.app.command("import")(import_tickets)
+app.add_typer(timers_cli.app, name="tickets")
+agreements_cli.app.command("alignment")(timers_cli.alignment)
 
 # Interop: one group per direction, each format's commands from its integration package.
 import_app = typer.Typer(

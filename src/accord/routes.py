@@ -10,6 +10,7 @@ from accord.agreements.approvals import endpoints as approvals_endpoints
 from accord.agreements.support import endpoints as support_endpoints
 from accord.audit import endpoints as audit_endpoints
 from accord.audit import pages as audit_pages
+from accord.calendars import endpoints as calendars_endpoints
 from accord.catalogue import endpoints as catalogue_endpoints
 from accord.catalogue import pages as catalogue_pages
 from accord.compliance import endpoints as compliance_endpoints
@@ -22,12 +23,16 @@ from accord.telemetry import endpoints as telemetry_endpoints
 from accord.telemetry.ingestion import endpoints as ingestion_endpoints
 from accord.telemetry.reconciliation import endpoints as reconciliation_endpoints
 from accord.telemetry.sources import endpoints as sources_endpoints
+from accord.timers import endpoints as timers_endpoints
 
 API_PREFIX = "/api/v1"
 
 API_ROUTERS: tuple[APIRouter, ...] = (
     identity_endpoints.router,
     catalogue_endpoints.router,
+    calendars_endpoints.router,
+    # Before the agreements' router: /agreements/alignment is not an agreement key.
+    timers_endpoints.router,
     agreements_endpoints.router,
     approvals_endpoints.router,
     support_endpoints.router,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from accord.agreements import models as agreements_models
 from accord.audit import models as audit_models
+from accord.calendars import models as calendars_models
 from accord.catalogue import models as catalogue_models
 from accord.compliance import models as compliance_models
 from accord.db.base import Base
@@ -19,11 +20,13 @@ from accord.telemetry.ingestion import models as ingestion_models
 from accord.telemetry.pulls import models as pulls_models
 from accord.telemetry.reconciliation import models as reconciliation_models
 from accord.telemetry.sources import models as sources_models
+from accord.timers import models as timers_models
 
 DOMAIN_MODELS = (
     identity_models,
     audit_models,
     catalogue_models,
+    calendars_models,
     agreements_models,
     objectives_models,
     telemetry_models,
@@ -32,6 +35,7 @@ DOMAIN_MODELS = (
     pulls_models,
     reconciliation_models,
     exclusions_models,
+    timers_models,
     compliance_models,
 )
 metadata = Base.metadata

@@ -644,6 +644,7 @@ EXTERNAL_TERMS_KEYS = {
     "scope_exclusions",
     "supported_hours",
     "customer_responsibilities",
+    "ticket_terms",
     "jurisdiction",
     "review_cycle",
     "term_start",

@@ -54,6 +54,10 @@ FULL_TERMS: dict[str, Any] = {
     "requested_sign_offs": ["security"],
     "required_sign_offs": ["security"],
     "internal_notes": "margin is thin",
+    "ticket_terms": {
+        "tie_break": "shortest",
+        "targets": [{"metric": "time_to_resolve", "amount": 4, "unit": "business_hours"}],
+    },
 }
 
 
@@ -81,6 +85,7 @@ def new_values(other_agreement_id: int) -> dict[str, Any]:
         "requested_sign_offs": ["finance"],
         "required_sign_offs": ["finance"],
         "internal_notes": "changed",
+        "ticket_terms": {"tie_break": "longest", "targets": []},
     }
 
 

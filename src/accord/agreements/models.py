@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -106,6 +107,7 @@ TERM_COLUMNS: tuple[str, ...] = (
     "requested_sign_offs",
     "required_sign_offs",
     "internal_notes",
+    "ticket_terms",
 )
 """The negotiated terms: frozen once a version leaves draft (trigger in the initial migration)."""
 
@@ -134,6 +136,8 @@ class AgreementVersion(HasId, Timestamped, Base):
     scope_exclusions: Mapped[list[str]] = mapped_column(JSONDocument)
     supported_hours: Mapped[str] = mapped_column(String(64))
     customer_responsibilities: Mapped[list[str]] = mapped_column(JSONDocument)
+    ticket_terms: Mapped[dict[str, Any]] = mapped_column(JSONDocument, server_default=text("'{}'"))
+    """Response and resolution targets for tickets (`schemas.TicketTerms` as JSON)."""
     jurisdiction: Mapped[str | None] = mapped_column(String(8))
     review_cycle: Mapped[ReviewCycle] = mapped_column(enum_type(ReviewCycle, "review_cycle"))
     term_start: Mapped[date] = mapped_column(Date)

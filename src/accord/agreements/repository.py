@@ -29,9 +29,10 @@ from accord.agreements.models import (
     AgreementKeyCounter,
     AgreementVersion,
     SignOff,
+    SupportLink,
     VersionService,
 )
-from accord.db.repository import Repository
+from accord.db.repository import MAX_ID, Repository
 
 Instant = datetime | None
 VersionSummaryRow = Row[int, int, VersionStatus, Instant, Instant, Instant]
@@ -394,3 +395,79 @@ class VersionRepository(Repository[AgreementVersion]):
 
     def clear_sign_offs(self, version_id: int) -> None:
         self.session.execute(delete(SignOff).where(SignOff.version_id == version_id))
+
+
+class CoverageRepository(Repository[AgreementVersion]):
+    """Which versions are in effect for which services, and which agreements support which
+    (for ticket timers and the alignment check)."""
+
+    model = AgreementVersion
+
+    def in_effect_for_services(
+        self, service_ids: Iterable[int]
+    ) -> list[tuple[int, Agreement, AgreementVersion]]:
+        """(service id, SLA, version) of every SLA version that took effect and covers one of
+        the services, oldest first."""
+        wanted = [i for i in set(service_ids) if 0 < i <= MAX_ID]
+        if not wanted:
+            return []
+        stmt = (
+            select(VersionService.service_id, Agreement, AgreementVersion)
+            .join(AgreementVersion, AgreementVersion.id == VersionService.version_id)
+            .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+            .where(
+                self.member_of(VersionService.service_id, wanted),
+                Agreement.kind == AgreementKind.SLA,
+                Agreement.deleted_at.is_(None),
+                AgreementVersion.effective_from.is_not(None),
+            )
+            .order_by(AgreementVersion.effective_from, AgreementVersion.id)
+        )
+        return [(row[0], row[1], row[2]) for row in self.session.execute(stmt)]
+
+    def in_effect_of_agreements(self, agreement_ids: Iterable[int]) -> list[AgreementVersion]:
+        wanted = [i for i in set(agreement_ids) if 0 < i <= MAX_ID]
+        if not wanted:
+            return []
+        stmt = (
+            select(AgreementVersion)
+            .where(
+                self.member_of(AgreementVersion.agreement_id, wanted),
+                AgreementVersion.effective_from.is_not(None),
+            )
+            .order_by(AgreementVersion.effective_from, AgreementVersion.id)
+        )
+        return list(self.session.scalars(stmt))
+
+    def supporting(self, supported_ids: Iterable[int]) -> list[tuple[int, Agreement]]:
+        """(supported agreement id, supporting agreement) of every live support link."""
+        wanted = [i for i in set(supported_ids) if 0 < i <= MAX_ID]
+        if not wanted:
+            return []
+        stmt = (
+            select(SupportLink.supported_id, Agreement)
+            .join(Agreement, Agreement.id == SupportLink.supporting_id)
+            .where(
+                self.member_of(SupportLink.supported_id, wanted),
+                SupportLink.deleted_at.is_(None),
+                Agreement.deleted_at.is_(None),
+            )
+            .order_by(SupportLink.supported_id, Agreement.id)
+            .distinct()
+        )
+        return [(row[0], row[1]) for row in self.session.execute(stmt)]
+
+    def supported_slas(self) -> list[Agreement]:
+        """SLAs that at least one live support link points at."""
+        stmt = (
+            select(Agreement)
+            .join(SupportLink, SupportLink.supported_id == Agreement.id)
+            .where(
+                SupportLink.deleted_at.is_(None),
+                Agreement.deleted_at.is_(None),
+                Agreement.kind == AgreementKind.SLA,
+            )
+            .order_by(Agreement.id)
+            .distinct()
+        )
+        return list(self.session.scalars(stmt))

@@ -19,12 +19,18 @@ from pydantic import (
 
 from accord.agreements.enums import (
     AgreementKind,
+    ChangePolicy,
+    DurationUnit,
     FeePeriod,
     ReviewCycle,
     SignOffRole,
     Structure,
+    TargetMetric,
+    TicketState,
+    TieBreak,
     VersionStatus,
 )
+from accord.kit.errors import FieldValueError
 from accord.kit.types import (
     Code,
     Instant,
@@ -54,6 +60,120 @@ CalendarRef = Annotated[
     Code,
     Field(description="Supported-hours calendar: `24x7` or a business calendar's code."),
 ]
+
+PriorityCode = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"),
+    Field(description="A ticket priority as the targets name it, e.g. `P1`."),
+]
+
+_DEFAULT_PAUSES: dict[TargetMetric, tuple[TicketState, ...]] = {
+    TargetMetric.TIME_TO_OWN: (),  # a response is not extended by pauses unless a term says so
+    TargetMetric.TIME_TO_RESOLVE: (TicketState.AWAITING_CUSTOMER,),
+}
+_DEFAULT_STOPS: dict[TargetMetric, tuple[TicketState, ...]] = {
+    TargetMetric.TIME_TO_OWN: tuple(
+        s for s in TicketState if s not in (TicketState.NEW, TicketState.ASSIGNED)
+    ),
+    TargetMetric.TIME_TO_RESOLVE: (
+        TicketState.RESOLVED,
+        TicketState.CLOSED,
+        TicketState.CANCELLED,
+    ),
+}
+
+
+class Escalation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    level: int = Field(ge=1, le=9)
+    offset_minutes: int = Field(
+        ge=-525_600,
+        le=525_600,
+        description="Business minutes from the deadline: negative before it, positive after.",
+    )
+
+
+class TicketTarget(BaseModel):
+    """One time-to-own or time-to-resolve target, keyed like iTop's service level targets by
+    (metric, request type, priority, service); an empty key part matches any value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: TargetMetric
+    request_type: Code | None = None
+    priority: PriorityCode | None = None
+    service: Slug | None = None
+    amount: int = Field(ge=0, le=100_000, description="How many ``unit``s.")
+    unit: DurationUnit
+    start_states: list[TicketState] | None = Field(
+        default=None,
+        description="The timer starts when the ticket first enters one of these (default: at "
+        "creation).",
+    )
+    pause_states: list[TicketState] | None = Field(
+        default=None,
+        description="Paused while in these (default: none for time to own, `awaiting_customer` "
+        "for time to resolve, the customer-responsibility clause).",
+    )
+    stop_states: list[TicketState] | None = Field(
+        default=None,
+        description="Stopped in these (default: leaving `new`/`assigned` for time to own; "
+        "`resolved`, `closed`, `cancelled` for time to resolve, which a reopen resumes).",
+    )
+    on_change: ChangePolicy = ChangePolicy.RETROACTIVE
+    warnings: list[int] = Field(
+        default_factory=lambda: [50, 75, 100], description="Percentages of the target."
+    )
+    escalations: list[Escalation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if self.amount == 0 and self.unit is not DurationUnit.END_OF_WORKING_DAY:
+            raise FieldValueError("amount", "a target of nothing is only the end of today")
+        if any(not 1 <= w <= 1000 for w in self.warnings) or len(set(self.warnings)) != len(
+            self.warnings
+        ):
+            raise FieldValueError("warnings", "distinct percentages between 1 and 1000")
+        if len({e.level for e in self.escalations}) != len(self.escalations):
+            raise FieldValueError("escalations", "each level once")
+        if set(self.effective_pauses) & set(self.effective_stops):
+            raise FieldValueError("pause_states", "a state cannot both pause and stop the timer")
+        return self
+
+    @property
+    def effective_pauses(self) -> tuple[TicketState, ...]:
+        found = self.pause_states
+        return tuple(found) if found is not None else _DEFAULT_PAUSES[self.metric]
+
+    @property
+    def effective_stops(self) -> tuple[TicketState, ...]:
+        found = self.stop_states
+        return tuple(found) if found is not None else _DEFAULT_STOPS[self.metric]
+
+    @property
+    def key(self) -> tuple[TargetMetric, str | None, str | None, str | None]:
+        return (self.metric, self.request_type, self.priority, self.service)
+
+
+class TicketTerms(BaseModel):
+    """The agreement's response and resolution targets for tickets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tie_break: TieBreak = Field(
+        default=TieBreak.SHORTEST, description="Which target wins when several match."
+    )
+    targets: list[TicketTarget] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _distinct_keys(self) -> Self:
+        keys = [t.key for t in self.targets]
+        if len(set(keys)) != len(keys):
+            raise FieldValueError(
+                "targets", "two targets share metric, request type, priority and service"
+            )
+        return self
 
 
 def _fixed_point(value: Decimal) -> Decimal:
@@ -111,6 +231,7 @@ class TermFields(Input):
         "(the provider owner always signs).",
     )
     internal_notes: LongText | None = None
+    ticket_terms: TicketTerms | None = None
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Self:
@@ -210,6 +331,7 @@ class TermsRead(BaseModel):
     legal_reference: str | None
     procurement_reference: str | None
     regulatory_tags: list[str]
+    ticket_terms: TicketTerms
     requested_sign_offs: list[str] = Field(description="What the agreement itself asks for.")
     required_sign_offs: list[str] = Field(
         description="Everything the version needs: requested, its services' tiers', provider owner."
@@ -311,6 +433,7 @@ class ExternalTerms(BaseModel):
     scope_exclusions: list[str]
     supported_hours: str
     customer_responsibilities: list[str]
+    ticket_terms: TicketTerms
     jurisdiction: str | None
     review_cycle: ReviewCycle
     term_start: date

@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 from accord.agreements import rules
 from accord.agreements.enums import AgreementKind, Structure, VersionStatus
 from accord.agreements.models import TERM_COLUMNS, Agreement, AgreementVersion
-from accord.agreements.repository import AgreementRepository, Headline, VersionRepository
+from accord.agreements.repository import (
+    AgreementRepository,
+    CoverageRepository,
+    Headline,
+    VersionRepository,
+)
 from accord.agreements.schemas import (
     AgreementCreate,
     AgreementFilter,
@@ -76,6 +81,7 @@ _REQUIRED_TERMS = (
     "term_start",
     "regulatory_tags",
     "internal_notes",
+    "ticket_terms",
 )
 _TERM_DEFAULTS: dict[str, Any] = {
     "summary": "",
@@ -86,6 +92,7 @@ _TERM_DEFAULTS: dict[str, Any] = {
     "regulatory_tags": [],
     "internal_notes": "",
     "review_cycle": "annual",
+    "ticket_terms": {},
 }
 
 
@@ -425,6 +432,39 @@ def version_of(session: Session, agreement: Agreement, number: int) -> Agreement
     return version
 
 
+def agreement_named(session: Session, key: str) -> Agreement | None:
+    """The agreement with this key, with no visibility check (the caller checks its own)."""
+    return AgreementRepository(session).by_key(key)
+
+
+def slas_in_effect_for_services(
+    session: Session, service_ids: Iterable[int]
+) -> list[tuple[int, Agreement, AgreementVersion]]:
+    """(service id, SLA, version) of every SLA version that took effect covering one of the
+    services, in effect order (ticket timers pick the one in effect at an instant)."""
+    return CoverageRepository(session).in_effect_for_services(service_ids)
+
+
+def versions_in_effect(session: Session, agreement_ids: Iterable[int]) -> list[AgreementVersion]:
+    """Every version of these agreements that took effect, in effect order."""
+    return CoverageRepository(session).in_effect_of_agreements(agreement_ids)
+
+
+def supporting_agreements(
+    session: Session, supported_ids: Iterable[int]
+) -> list[tuple[int, Agreement]]:
+    """(supported agreement id, supporting OLA/UC) of every live support link."""
+    return CoverageRepository(session).supporting(supported_ids)
+
+
+def agreements_by_ids(session: Session, ids: Iterable[int]) -> list[Agreement]:
+    return [a for i in sorted(set(ids)) if (a := AgreementRepository(session).get(i)) is not None]
+
+
+def supported_slas(session: Session) -> list[Agreement]:
+    return CoverageRepository(session).supported_slas()
+
+
 def agreement_keys(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     return AgreementRepository(session).keys(ids)
 
@@ -577,6 +617,8 @@ def _write_terms(
     required = required_sign_offs_for(session, services, requested)
     for name in _PLAIN_TERMS:
         setattr(version, name, getattr(validated, name))
+    assert validated.ticket_terms is not None
+    version.ticket_terms = validated.ticket_terms.model_dump(mode="json")
     version.requested_sign_offs = requested
     version.required_sign_offs = required
     return services

@@ -547,6 +547,16 @@ def services_by_slugs(
     return [found[s] for s in slugs]
 
 
+def services_named(session: Session, slugs: Iterable[str]) -> dict[str, Service]:
+    """Services by slug, with no visibility check: for machine inputs that are checked against
+    another permission (ticket events are checked against ``telemetry:ingest``)."""
+    return ServiceRepository(session).by_slugs(sorted(set(slugs)))
+
+
+def customer_named(session: Session, code: str) -> Customer | None:
+    return CustomerRepository(session).by_code(code)
+
+
 def services_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Service]:
     return ServiceRepository(session).by_ids(ids)
 
