@@ -659,3 +659,52 @@ def test_epoch_seconds_need_an_aware_datetime_and_drop_fractions() -> None:
     assert from_epoch(utc(2019, 1, 1, 8)) == datetime(2019, 1, 1, 8, tzinfo=UTC)
     before_epoch = datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC)
     assert epoch_seconds(before_epoch) == -1
+
+
+def test_working_days_keep_the_result_inside_the_target_days_working_time() -> None:
+    """Counting back from after hours lands on the earlier day's close, not on the start's own
+    day; from before opening, on the earlier day's opening; forward from a weekend, Monday's
+    opening is day 0."""
+    assert A.add_working_days(utc(2019, 1, 7, 21), -1, end_of_day=False) == utc(2019, 1, 4, 20)
+    assert A.add_working_days(utc(2019, 1, 7, 7), -1, end_of_day=False) == utc(2019, 1, 4, 8)
+    assert A.add_working_days(utc(2019, 1, 5, 10), 1, end_of_day=False) == utc(2019, 1, 8, 8)
+    assert A.add_working_days(utc(2019, 1, 5, 10), -1, end_of_day=False) == utc(2019, 1, 4, 10)
+    # Calendar B's Tuesday breaks for lunch: Monday 13:00 + 1 working day = Tuesday 14:00.
+    assert B.add_working_days(utc(2019, 1, 7, 13), 1, end_of_day=False) == utc(2019, 1, 8, 14)
+
+
+@given(calendars(), st.data())
+def test_working_days_vectorised_equals_one_at_a_time(
+    calendar: BusinessCalendar, data: st.DataObject
+) -> None:
+    working = compiled(calendar)
+    span = working.finish - working.begin
+    starts = data.draw(
+        st.lists(
+            st.integers(working.begin + span // 4, working.finish - span // 4),
+            min_size=1,
+            max_size=20,
+        )
+    )
+    counts = data.draw(st.lists(st.integers(-5, 5), min_size=len(starts), max_size=len(starts)))
+    end_of_day = data.draw(st.booleans())
+    try:
+        one_by_one = [
+            working.add_working_days(s, c, end_of_day=end_of_day)
+            for s, c in zip(starts, counts, strict=True)
+        ]
+    except OutsideRange:
+        with pytest.raises(OutsideRange):
+            working.working_days_after(
+                np.asarray(starts), np.asarray(counts), end_of_day=end_of_day
+            )
+        return
+    together = working.working_days_after(
+        np.asarray(starts), np.asarray(counts), end_of_day=end_of_day
+    )
+    assert together.tolist() == one_by_one
+    for start, count, found in zip(starts, counts, one_by_one, strict=True):
+        if count > 0:
+            assert found > start
+        # Every result is a working instant or a day's close.
+        assert working.next_working_of(found) == found or found in working.days.closings.tolist()

@@ -46,7 +46,7 @@ End = Annotated[
 def _runs_forward(segment: tuple[str, str]) -> tuple[str, str]:
     start, end = segment
     if minutes_of(end) <= minutes_of(start):
-        raise ValueError(f"a segment ends after it starts, not {start}-{end}")
+        raise ValueError(f"a segment must end after it starts, not {start}-{end}")
     return segment
 
 

@@ -111,14 +111,12 @@ class BusinessCalendar:
         dates: list[date] = []
         openings: list[int] = []
         closings: list[int] = []
+        midnights: list[int] = []
+        next_midnights: list[int] = []
         day = first
         while day <= last:
             midnight = datetime.combine(day, time(0), tzinfo=zone)
             segments = self.segments_on(day)
-            if segments:
-                dates.append(day)
-                openings.append(_utc_seconds(midnight, segments[0].start, zone))
-                closings.append(_utc_seconds(midnight, segments[-1].end, zone))
             # Merged in UTC order, not wall order: on the day clocks go forward, a segment with
             # boundaries inside the missing hour moves an hour later (fold=0) and can start after
             # a later segment (02:15-02:30 runs 03:15-03:30, after 03:00-03:10); merging in wall
@@ -127,6 +125,13 @@ class BusinessCalendar:
                 (_utc_seconds(midnight, s.start, zone), _utc_seconds(midnight, s.end, zone))
                 for s in segments
             )
+            worked = [(start, end) for start, end in spans if end > start]
+            if worked:
+                dates.append(day)
+                openings.append(worked[0][0])
+                closings.append(max(end for _, end in worked))
+                midnights.append(_utc_seconds(midnight, 0, zone))
+                next_midnights.append(_utc_seconds(midnight, DAY_SECONDS, zone))
             for start, end in spans:
                 if end <= start:  # starts inside the missing hour, ends less than an hour later
                     continue
@@ -144,7 +149,13 @@ class BusinessCalendar:
             begin,
             finish,
             time_zone=self.time_zone,
-            days=WorkingDays(tuple(dates), tuple(openings), tuple(closings)),
+            days=WorkingDays(
+                tuple(dates),
+                np.asarray(openings, dtype=np.int64),
+                np.asarray(closings, dtype=np.int64),
+                np.asarray(midnights, dtype=np.int64),
+                np.asarray(next_midnights, dtype=np.int64),
+            ),
         )
 
 
@@ -183,7 +194,8 @@ class WorkingTime:
         if not len(starts):
             raise ValueError("the calendar has no working time in the range")
         self.time_zone = time_zone
-        self.days = days if days is not None else WorkingDays((), (), ())
+        empty = np.zeros(0, dtype=np.int64)
+        self.days = days if days is not None else WorkingDays((), empty, empty, empty, empty)
         self.starts = starts
         self.ends = ends
         self.begin = begin
@@ -197,6 +209,13 @@ class WorkingTime:
         self._ends: list[int] = ends.tolist()
         self._before: list[int] = self.before.tolist()
         self._through: list[int] = self.through.tolist()
+        self._midnights: list[int] = self.days.midnights.tolist()
+        self._next_midnights: list[int] = self.days.next_midnights.tolist()
+        self._openings: list[int] = self.days.openings.tolist()
+        self._closings: list[int] = self.days.closings.tolist()
+        self._regular: list[bool] = (
+            (self.days.next_midnights - self.days.midnights) == DAY_SECONDS
+        ).tolist()
 
     # ------------------------------------------------------------------ vectorised
 
@@ -234,12 +253,16 @@ class WorkingTime:
         t = np.asarray(starts, dtype=np.int64)
         d = np.asarray(durations, dtype=np.int64)
         target = self.position(t) + d
-        forward = self.instant_at(np.where(d > 0, target, 0))
-        backward = self.instant_at(np.where(d < 0, target, 0), latest=True)
-        # next_working only where d == 0 (elsewhere the range's begin, which always has a later
-        # opening): counting back from after the range's last close must not raise OutsideRange.
-        resting = self.next_working(np.where(d == 0, t, self.begin))
-        return np.where(d > 0, forward, np.where(d < 0, backward, resting))
+        result = np.empty_like(t)
+        ahead, back, still = d > 0, d < 0, d == 0
+        # Each branch only on its own elements: one that does not apply could leave the range.
+        if ahead.any():
+            result[ahead] = self.instant_at(target[ahead])
+        if back.any():
+            result[back] = self.instant_at(target[back], latest=True)
+        if still.any():
+            result[still] = self.next_working(t[still])
+        return result
 
     def next_working(self, instants: Seconds) -> Seconds:
         """Each instant if it is worked, else the next opening."""
@@ -279,38 +302,99 @@ class WorkingTime:
 
     # ------------------------------------------------------------------ working days
 
-    def add_working_days(self, start: int, count: int, *, end_of_day: bool) -> int:
-        """The instant ``count`` working days after ``start`` (before it when negative); a
-        working day is a local date with at least one segment.
+    def working_days_after(self, starts: Seconds, counts: Seconds, *, end_of_day: bool) -> Seconds:
+        """The instants ``counts`` working days after ``starts`` (before them when negative); a
+        working day is a local date with worked time.
 
-        Counting forward, the start first moves to the next working instant. The result is the
-        same local time of day on the ``count``-th working date from the start's date (moved to
-        the next working instant if that day does not work then), or, with ``end_of_day``, that
-        date's last closing (``count = 0``: the close of the start's own working day).
+        Counting forward, a start first moves to the next working instant. Counting starts
+        from the start's local date (from the next working date when the start's date is not
+        one, so that one day back is the working date before it). The result is that date's
+        last closing with ``end_of_day`` (``count = 0``: the close of the start's own working
+        day); otherwise the same local time of day on it, kept inside that date's working
+        time: before its opening -> the opening, after its closing -> the closing, in a break
+        -> the next opening.
         """
-        zone = ZoneInfo(self.time_zone)
-        begin = self.next_working(np.asarray([start]))[0] if count >= 0 else start
-        local = datetime.fromtimestamp(int(begin), tz=zone)
-        dates = self.days.dates
-        index = bisect.bisect_left(dates, local.date())
-        # Counting back from a non-working date, the day before it is already one day back.
-        target = index + count
-        if not 0 <= target < len(dates):
+        t = np.asarray(starts, dtype=np.int64)
+        n = np.asarray(counts, dtype=np.int64)
+        days = self.days
+        begin = np.where(n >= 0, self.next_working(np.where(n >= 0, t, self.starts[0])), t)
+        j = np.searchsorted(days.midnights, begin, side="right") - 1
+        same_date = (j >= 0) & (begin < days.next_midnights[np.maximum(j, 0)])
+        index = np.where(same_date, j, j + 1)
+        target = index + n
+        if (
+            np.any(target < 0)
+            or np.any(target >= len(days.dates))
+            or np.any(index >= len(days.dates))
+        ):
             raise OutsideRange("the result lies outside the compiled range")
         if end_of_day:
-            return self.days.closings[target]
-        wall = datetime.combine(dates[target], local.time().replace(tzinfo=None))
-        moved = int(wall.replace(tzinfo=zone).astimezone(UTC).timestamp())
-        return int(self.next_working(np.asarray([moved]))[0])
+            closing: Seconds = days.closings[target]
+            return closing
+        # The wall-clock time of day: seconds since local midnight, except on the few days
+        # whose length is not 24 h (clock changes), which go through zoneinfo.
+        regular = (days.next_midnights - days.midnights) == DAY_SECONDS
+        base = np.where(same_date, days.midnights[np.maximum(j, 0)], begin)
+        time_of_day = begin - base
+        result = days.midnights[target] + time_of_day
+        odd = ~(regular[np.maximum(j, 0)] & regular[target]) | ~same_date
+        for k in np.flatnonzero(odd):
+            result[k] = self._same_wall_time(int(begin[k]), days.dates[int(target[k])])
+        opening, close = days.openings[target], days.closings[target]
+        kept = np.clip(result, opening, close)
+        inside = kept < close
+        if np.any(inside):
+            kept[inside] = self.next_working(kept[inside])
+        found: Seconds = kept.astype(np.int64)
+        return found
+
+    def _same_wall_time(self, instant: int, day: date) -> int:
+        zone = ZoneInfo(self.time_zone)
+        local = datetime.fromtimestamp(instant, tz=zone)
+        wall = datetime.combine(day, local.time().replace(tzinfo=None))
+        return int(wall.replace(tzinfo=zone).astimezone(UTC).timestamp())
+
+    def add_working_days(self, start: int, count: int, *, end_of_day: bool) -> int:
+        """One start (plain Python, for one-off calls): see `working_days_after`."""
+        days = self.days
+        begin = self.next_working_of(start) if count >= 0 else start
+        j = bisect.bisect_right(self._midnights, begin) - 1
+        same_date = j >= 0 and begin < self._next_midnights[j]
+        index = j if same_date else j + 1
+        target = index + count
+        if not 0 <= target < len(days.dates) or index >= len(days.dates):
+            raise OutsideRange("the result lies outside the compiled range")
+        close = self._closings[target]
+        if end_of_day:
+            return close
+        regular = self._regular
+        if same_date and regular[j] and regular[target]:
+            result = self._midnights[target] + begin - self._midnights[j]
+        else:
+            result = self._same_wall_time(begin, days.dates[target])
+        result = min(max(result, self._openings[target]), close)
+        return self.next_working_of(result) if result < close else result
+
+    def next_working_of(self, instant: int) -> int:
+        """One instant: see `next_working`."""
+        if not self.begin <= instant <= self.finish:
+            raise OutsideRange("the instant lies outside the compiled range")
+        j = bisect.bisect_right(self._ends, instant)
+        if j >= len(self._starts):
+            raise OutsideRange("no working time after the instant within the compiled range")
+        return max(instant, self._starts[j])
 
 
 @dataclass(frozen=True)
 class WorkingDays:
-    """The working dates of a compiled range, each with its first opening and last closing."""
+    """The working dates of a compiled range: for each, its first opening and last closing, and
+    its local midnight and the next one (epoch seconds)."""
 
     dates: tuple[date, ...]
-    openings: tuple[int, ...]
-    closings: tuple[int, ...]
+    openings: Seconds
+    closings: Seconds
+    midnights: Seconds
+    next_midnights: Seconds
 
 
 def epoch_seconds(instant: datetime) -> int:

@@ -20,7 +20,8 @@ are the gaps between them). Arrays hold the intervals of every timer, grouped by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -76,6 +77,65 @@ def business_per_interval(working: WorkingTime, intervals: RunningIntervals) -> 
     return working.elapsed(intervals.starts, intervals.ends)
 
 
+class _Runs:
+    """What every reach computation of one set of timers shares: the intervals' business
+    seconds, their running total and each timer's first and last interval."""
+
+    def __init__(
+        self,
+        working: WorkingTime,
+        intervals: RunningIntervals,
+        count: int,
+        business: Seconds | None = None,
+    ) -> None:
+        self.working = working
+        self.intervals = intervals
+        # Each interval start's position is needed again for every amount reached inside it.
+        self.start_position = working.position(intervals.starts)
+        self.biz = (
+            np.maximum(working.position(intervals.ends) - self.start_position, 0)
+            if business is None
+            else business
+        )
+        self.first, self.last = _run_bounds(intervals.timer, count)
+        self.cumulative = np.cumsum(self.biz, dtype=np.int64)
+        before_first = (
+            self.cumulative[np.maximum(self.first - 1, 0)]
+            if self.biz.size
+            else np.zeros(count, np.int64)
+        )
+        self.offset = np.where(self.first > 0, before_first, 0).astype(np.int64)
+        self.total = np.bincount(intervals.timer, weights=self.biz, minlength=count).astype(
+            np.int64
+        )
+
+    def reach(self, amounts: Seconds, carried: Seconds, project_from: Seconds) -> Seconds:
+        amounts = np.asarray(amounts, dtype=np.int64)
+        needed = amounts - carried  # business seconds needed from the intervals
+        result = np.full(amounts.size, NONE, dtype=np.int64)
+        starts = self.intervals.starts
+
+        # Already reached before these intervals: at the first one's start.
+        carried_over = (needed <= 0) & (self.last > self.first)
+        result[carried_over] = starts[self.first[carried_over]]
+
+        # Reached inside an interval: the first whose running total gets there.
+        j = np.searchsorted(self.cumulative, self.offset + needed, side="left")
+        inside = (needed > 0) & (j < self.last)
+        if np.any(inside):
+            k = np.flatnonzero(inside)
+            jj = j[k]
+            into = self.offset[k] + needed[k] - (self.cumulative[jj] - self.biz[jj])
+            result[k] = self.working.instant_at(self.start_position[jj] + into)
+
+        # Not reached yet: projected from where the timer runs on.
+        pending = (result == NONE) & (project_from != NONE) & (needed > 0)
+        if np.any(pending):
+            k = np.flatnonzero(pending)
+            result[k] = self.working.add(project_from[k], needed[k] - self.total[k])
+        return result
+
+
 def reach_instants(
     working: WorkingTime,
     intervals: RunningIntervals,
@@ -89,40 +149,12 @@ def reach_instants(
     inside its intervals when it got there, else projected from ``project_from[k]`` (``NONE``:
     not projected). An amount already reached by ``carried`` is reached at the first interval's
     start. ``business``: the intervals' business seconds when already computed."""
-    count = len(amounts)
-    amounts = np.asarray(amounts, dtype=np.int64)
-    carried = np.asarray(carried, dtype=np.int64)
-    project_from = np.asarray(project_from, dtype=np.int64)
-    biz = business_per_interval(working, intervals) if business is None else business
-    first, last = _run_bounds(intervals.timer, count)
-    cumulative = np.cumsum(biz, dtype=np.int64)
-    before_first = cumulative[np.maximum(first - 1, 0)] if biz.size else np.zeros(count, np.int64)
-    offset = np.where(first > 0, before_first, 0).astype(np.int64)
-    needed = amounts - carried  # business seconds needed from the intervals
-    result = np.full(count, NONE, dtype=np.int64)
-
-    # Already reached before these intervals: at the first one's start.
-    has_runs = last > first
-    carried_over = (needed <= 0) & has_runs
-    result[carried_over] = intervals.starts[first[carried_over]]
-
-    # Reached inside an interval: the first whose running total gets there.
-    j = np.searchsorted(cumulative, offset + needed, side="left").astype(np.int64)
-    inside = (needed > 0) & (j < last)
-    if np.any(inside):
-        k = np.flatnonzero(inside)
-        jj = j[k]
-        into = offset[k] + needed[k] - (cumulative[jj] - biz[jj])
-        at = working.position(intervals.starts[jj]) + into
-        result[k] = working.instant_at(at)
-
-    # Not reached yet: projected from where the timer runs on.
-    total = np.bincount(intervals.timer, weights=biz, minlength=count).astype(np.int64)
-    pending = (result == NONE) & (project_from != NONE) & (needed > 0)
-    if np.any(pending):
-        k = np.flatnonzero(pending)
-        result[k] = working.add(project_from[k], needed[k] - total[k])
-    return result
+    runs = _Runs(working, intervals, len(amounts), business)
+    return runs.reach(
+        amounts,
+        np.asarray(carried, dtype=np.int64),
+        np.asarray(project_from, dtype=np.int64),
+    )
 
 
 @dataclass(frozen=True)
@@ -136,6 +168,8 @@ class TimerFigures:
     breached: Flags
     deadline: Seconds
     breach_at: Seconds
+    reached: dict[Hashable, Seconds] = field(default_factory=dict)
+    """Threshold -> the instant it is reached (see `timer_figures`)."""
 
 
 def timer_figures(
@@ -145,17 +179,23 @@ def timer_figures(
     *,
     carried: Seconds,
     project_from: Seconds,
+    thresholds: Mapping[Hashable, Seconds] | None = None,
 ) -> TimerFigures:
     """elapsed, remaining, overrun, percent, breached, deadline and breach instant of each timer
-    (formulas in the module's docstring)."""
+    (formulas in the module's docstring); and, in ``reached``, the instant each timer reaches
+    each of the ``thresholds`` (amounts of business seconds per timer, e.g. 75 % of the target),
+    computed in the same pass."""
     targets = np.asarray(targets, dtype=np.int64)
     count = len(targets)
     carried = np.asarray(carried, dtype=np.int64)
-    biz = business_per_interval(working, intervals)
-    elapsed = carried + np.bincount(intervals.timer, weights=biz, minlength=count).astype(np.int64)
-    deadline = reach_instants(
-        working, intervals, targets, carried=carried, project_from=project_from, business=biz
-    )
+    project_from = np.asarray(project_from, dtype=np.int64)
+    runs = _Runs(working, intervals, count)
+    elapsed = carried + runs.total
+    deadline = runs.reach(targets, carried, project_from)
+    reached = {
+        key: runs.reach(amounts, carried, project_from)
+        for key, amounts in (thresholds or {}).items()
+    }
     breached = elapsed > targets
     with np.errstate(divide="ignore", invalid="ignore"):
         percent = np.where(targets > 0, 100.0 * elapsed / np.maximum(targets, 1), 100.0)
@@ -167,4 +207,5 @@ def timer_figures(
         breached=breached,
         deadline=deadline,
         breach_at=np.where(breached, deadline, NONE).astype(np.int64),
+        reached=reached,
     )

@@ -38,7 +38,6 @@ from accord.engine.timers import (
     Flags,
     Indices,
     RunningIntervals,
-    reach_instants,
     running_intervals,
     timer_figures,
 )
@@ -242,22 +241,31 @@ def compute_timers(
     any_start = np.array([r.target.start_states is None for r in targets] + [True])
     paused = pauses[target_of, state]
     stopped = stops[target_of, state]
-    started = running_since(any_start[target_of] | starts_table[target_of, state], ticket)
+    if any_start.all():  # every target starts at creation (the default)
+        started = np.ones(ticket.size, dtype=bool)
+    else:
+        started = running_since(any_start[target_of] | starts_table[target_of, state], ticket)
     if metric is TargetMetric.TIME_TO_OWN:
         stopped = running_since(stopped & started, ticket)
     running = started & ~paused & ~stopped & (target_of >= 0)
 
     # Phases: a new one at every change of target (they matter to `restart` only).
-    changed = np.zeros(ticket.size, dtype=bool)
-    changed[1:] = (target_of[1:] != target_of[:-1]) & ~first[1:]
-    phase = segment_cumsum(changed.astype(np.int64), ticket)
-    restart = ticket_policy[ticket] == policy_code[ChangePolicy.RESTART]
-    timer_phase = np.where(restart, phase, 0)
+    if np.any(policies == policy_code[ChangePolicy.RESTART]):
+        changed = np.zeros(ticket.size, dtype=bool)
+        changed[1:] = (target_of[1:] != target_of[:-1]) & ~first[1:]
+        phase = segment_cumsum(changed.astype(np.int64), ticket)
+        restart = ticket_policy[ticket] == policy_code[ChangePolicy.RESTART]
+        timer_phase = np.where(restart, phase, 0)
+    else:
+        timer_phase = np.zeros(ticket.size, dtype=np.int64)
     # Timer ids: one per (ticket, phase) among timed tickets, in event order.
-    keep = timed
-    t_ticket, t_phase, t_at, t_running = ticket[keep], timer_phase[keep], at[keep], running[keep]
-    t_target, t_state_stop = target_of[keep], stopped[keep]
-    t_started = started[keep]
+    if timed.all():
+        t_ticket, t_phase, t_at, t_running = ticket, timer_phase, at, running
+        t_target, t_state_stop, t_started = target_of, stopped, started
+    else:
+        t_ticket, t_phase, t_at = ticket[timed], timer_phase[timed], at[timed]
+        t_running, t_target = running[timed], target_of[timed]
+        t_state_stop, t_started = stopped[timed], started[timed]
     new_timer = first_of_group(t_ticket) | np.append(True, t_phase[1:] != t_phase[:-1])
     timer = np.cumsum(new_timer) - 1
     n_timers = int(timer[-1]) + 1 if timer.size else 0
@@ -270,17 +278,21 @@ def compute_timers(
     ).astype(np.int64)
 
     intervals = running_intervals(timer, t_at, t_running, until=timer_until)
-    # Which target (hence calendar) each interval counts on.
-    interval_event = _event_of_interval(timer, t_at, intervals)
     final_of_timer = t_target[timer_last]
     cal_of_target = np.array([r.calendar for r in targets], dtype=np.int64)
     final_calendar = cal_of_target[final_of_timer]
     keep_spent = policies[final_of_timer] == policy_code[ChangePolicy.KEEP_SPENT]
-    interval_calendar = np.where(
-        keep_spent[intervals.timer],
-        cal_of_target[t_target[interval_event]],
-        final_calendar[intervals.timer],
-    )
+    # Which target (hence calendar) each interval counts on: the final one's, except under
+    # keep_spent, where each interval counts on the calendar in force when it ran.
+    if np.unique(cal_of_target).size > 1 and keep_spent.any():
+        interval_event = _event_of_interval(timer, t_at, intervals)
+        interval_calendar = np.where(
+            keep_spent[intervals.timer],
+            cal_of_target[t_target[interval_event]],
+            final_calendar[intervals.timer],
+        )
+    else:
+        interval_calendar = final_calendar[intervals.timer]
 
     # Targets in business seconds, per timer.
     started_at = np.full(n_timers, NONE, dtype=np.int64)
@@ -325,40 +337,37 @@ def compute_timers(
     # Business time per timer: on each interval's calendar (keep_spent carries earlier ones).
     carried = np.zeros(n_timers, dtype=np.int64)
     on_final = interval_calendar == final_calendar[intervals.timer]
+    if on_final.all():
+        final_only = intervals
     for c in np.unique(interval_calendar[~on_final]):
         sel = (~on_final) & (interval_calendar == c)
         spent = calendars[int(c)].elapsed(intervals.starts[sel], intervals.ends[sel])
         carried += np.bincount(intervals.timer[sel], weights=spent, minlength=n_timers).astype(
             np.int64
         )
-    final_only = RunningIntervals(
-        intervals.timer[on_final], intervals.starts[on_final], intervals.ends[on_final]
+    if not on_final.all():
+        final_only = RunningIntervals(
+            intervals.timer[on_final], intervals.starts[on_final], intervals.ends[on_final]
+        )
+    thresholds: dict[tuple[str, int], Seconds] = {
+        ("warning", w): target_seconds * w // 100 for w in _all_warnings(targets)
+    }
+    for level, amounts in _escalation_amounts(targets, final_of_timer, target_seconds).items():
+        thresholds[("escalation", level)] = amounts
+    figures, reached = _figures_by_calendar(
+        calendars, final_calendar, final_only, target_seconds, carried, project_from, thresholds
     )
-    figures = _figures_by_calendar(
-        calendars, final_calendar, final_only, target_seconds, carried, project_from
-    )
-    warnings = _thresholds(
-        calendars,
-        final_calendar,
-        final_only,
-        carried,
-        project_from,
-        {w: target_seconds * w // 100 for w in _all_warnings(targets)},
-        final_of_timer,
-        targets,
-        "warnings",
-    )
-    escalations = _thresholds(
-        calendars,
-        final_calendar,
-        final_only,
-        carried,
-        project_from,
-        _escalation_amounts(targets, final_of_timer, target_seconds),
-        final_of_timer,
-        targets,
-        "escalations",
-    )
+    declared = _declared(targets, final_of_timer, thresholds)
+    warnings = {
+        key[1]: np.where(declared[key], reached[key], NONE).astype(np.int64)
+        for key in thresholds
+        if key[0] == "warning"
+    }
+    escalations = {
+        key[1]: np.where(declared[key], reached[key], NONE).astype(np.int64)
+        for key in thresholds
+        if key[0] == "escalation"
+    }
     return TimerColumns(
         ticket=owner.astype(np.int64),
         phase=t_phase[timer_first].astype(np.int64),
@@ -401,18 +410,24 @@ def _target_seconds(
         [r.target.amount * per_unit.get(r.target.unit, 0) for r in targets] + [0], dtype=np.int64
     )
     seconds = simple[target_of_timer]
+    # Working-day targets: the business seconds from the start to the working-day deadline,
+    # computed together for every timer of the same target.
     day_units = (DurationUnit.WORKING_DAYS, DurationUnit.END_OF_WORKING_DAY)
-    counts_days = np.array([r.target.unit in day_units for r in targets] + [False])
-    for k in np.flatnonzero((started_at != NONE) & counts_days[target_of_timer]):
-        resolved = targets[int(target_of_timer[k])]
+    started = started_at != NONE
+    for index, resolved in enumerate(targets):
+        if resolved.target.unit not in day_units:
+            continue
+        timers = np.flatnonzero(started & (target_of_timer == index))
+        if not timers.size:
+            continue
         working = calendars[resolved.calendar]
-        start = int(started_at[k])
-        end = working.add_working_days(
-            start,
-            resolved.target.amount,
+        begin = started_at[timers]
+        end = working.working_days_after(
+            begin,
+            np.full(timers.size, resolved.target.amount, dtype=np.int64),
             end_of_day=resolved.target.unit is DurationUnit.END_OF_WORKING_DAY,
         )
-        seconds[k] = working.elapsed_between(start, end)
+        seconds[timers] = working.elapsed(begin, end)
     return seconds
 
 
@@ -423,7 +438,12 @@ def _figures_by_calendar(
     targets: Seconds,
     carried: Seconds,
     project_from: Seconds,
-) -> tuple[Seconds, Seconds, Seconds, npt.NDArray[np.float64], Flags, Seconds, Seconds]:
+    thresholds: dict[tuple[str, int], Seconds],
+) -> tuple[
+    tuple[Seconds, Seconds, Seconds, npt.NDArray[np.float64], Flags, Seconds, Seconds],
+    dict[tuple[str, int], Seconds],
+]:
+    """`timer_figures` per calendar (in one piece when every timer counts on the same one)."""
     n = targets.size
     out = (
         np.zeros(n, np.int64),
@@ -434,15 +454,18 @@ def _figures_by_calendar(
         np.full(n, NONE, np.int64),
         np.full(n, NONE, np.int64),
     )
-    for c in np.unique(timer_calendar):
-        timers = np.flatnonzero(timer_calendar == c)
-        sub = _subset(intervals, timers, n)
+    reached = {key: np.full(n, NONE, np.int64) for key in thresholds}
+    used = np.unique(timer_calendar)
+    for c in used:
+        whole = used.size == 1
+        timers = np.arange(n) if whole else np.flatnonzero(timer_calendar == c)
         figures = timer_figures(
             calendars[int(c)],
-            sub,
+            intervals if whole else _subset(intervals, timers, n),
             targets[timers],
             carried=carried[timers],
             project_from=project_from[timers],
+            thresholds={key: amounts[timers] for key, amounts in thresholds.items()},
         )
         for column, values in zip(
             out,
@@ -458,7 +481,26 @@ def _figures_by_calendar(
             strict=True,
         ):
             column[timers] = values
-    return out
+        for key in thresholds:
+            reached[key][timers] = figures.reached[key]
+    return out, reached
+
+
+def _declared(
+    targets: Sequence[ResolvedTarget],
+    target_of_timer: Indices,
+    thresholds: dict[tuple[str, int], Seconds],
+) -> dict[tuple[str, int], Flags]:
+    """Which timers' own targets declare each threshold."""
+    declared: dict[tuple[str, int], Flags] = {}
+    for kind, number in thresholds:
+        has = [
+            number
+            in (r.target.warnings if kind == "warning" else [e.level for e in r.target.escalations])
+            for r in targets
+        ]
+        declared[(kind, number)] = np.array([*has, False])[target_of_timer]
+    return declared
 
 
 def _subset(intervals: RunningIntervals, timers: Indices, n: int) -> RunningIntervals:
@@ -490,48 +532,6 @@ def _escalation_amounts(
         )
         amounts[level] = np.maximum(target_seconds + offsets[target_of_timer], 1)
     return amounts
-
-
-def _thresholds(
-    calendars: Sequence[WorkingTime],
-    timer_calendar: Indices,
-    intervals: RunningIntervals,
-    carried: Seconds,
-    project_from: Seconds,
-    amounts: dict[int, Seconds],
-    target_of_timer: Indices,
-    targets: Sequence[ResolvedTarget],
-    attribute: str,
-) -> dict[int, Seconds]:
-    """The instant each timer reaches each threshold that its own target declares."""
-    n = timer_calendar.size
-    result: dict[int, Seconds] = {}
-    for key, amount in amounts.items():
-        declared = np.array(
-            [
-                key
-                in (
-                    r.target.warnings
-                    if attribute == "warnings"
-                    else [e.level for e in r.target.escalations]
-                )
-                for r in targets
-            ]
-            + [False]
-        )[target_of_timer]
-        instants = np.full(n, NONE, dtype=np.int64)
-        for c in np.unique(timer_calendar[declared]):
-            timers = np.flatnonzero(declared & (timer_calendar == c))
-            sub = _subset(intervals, timers, n)
-            instants[timers] = reach_instants(
-                calendars[int(c)],
-                sub,
-                amount[timers],
-                carried=carried[timers],
-                project_from=project_from[timers],
-            )
-        result[key] = instants
-    return result
 
 
 # ------------------------------------------------------------------ alignment
