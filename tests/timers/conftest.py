@@ -87,6 +87,10 @@ def _agreement(session: Session, **fields: Any) -> str:
 
 @pytest.fixture
 def world(session: Session) -> World:
+    return build_world(session)
+
+
+def build_world(session: Session) -> World:
     make_unit(session, "retail")
     make_unit(session, "network")
     make_service(session, "pay", "retail")

@@ -168,7 +168,7 @@ def test_reused_event_id_with_other_content_is_refused_and_nothing_stored(world:
             ],
         )
     assert caught.value.rule == "event-id-reused"
-    assert caught.value.problems[0].field == "events[1].id"
+    assert caught.value.problems[0].field == "events.1.id"
     world.session.rollback()
     with pytest.raises(NotFound):
         timers_service.get_ticket(
@@ -180,7 +180,7 @@ def test_unknown_service_is_refused_naming_the_field(world: World) -> None:
     bad = created(world, "T8", 0, 9, "P1") | {"service": "nope"}
     with pytest.raises(InvalidInput) as caught:
         push(world, [created(world, "T9", 0, 9, "P1"), bad])
-    assert caught.value.problems[0].field == "events[1].service"
+    assert caught.value.problems[0].field == "events.1.service"
 
 
 def test_ingest_needs_the_ingest_role_in_the_services_unit(world: World) -> None:

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from accord.http.problems import PROBLEM_JSON, PROBLEM_TYPE_PREFIX, FieldError, Problem
 from accord.kit.errors import (
     AccordError,
+    BatchRejected,
     Conflict,
     FieldProblem,
     HTTPStatusError,
@@ -87,7 +88,12 @@ def problem_response(error: AccordError, request: Request) -> JSONResponse:
     )
 
 
-def validation_error(exc: RequestValidationError) -> InvalidInput:
+BAD_BODY_IS_400 = "x-bad-body-is-400"
+"""Marks (in ``openapi_extra``) a route of machine senders whose invalid body is a 400
+`BatchRejected` (do not retry) rather than the API's usual 422."""
+
+
+def validation_error(exc: RequestValidationError, *, batch: bool = False) -> InvalidInput:
     """FastAPI/pydantic validation failures, with each field named."""
     problems = []
     for err in exc.errors():
@@ -99,7 +105,7 @@ def validation_error(exc: RequestValidationError) -> InvalidInput:
             message = "unknown or read-only field"
         problems.append(FieldProblem(field, message))
     detail = "; ".join(f"{p.field}: {p.message}" for p in problems) or "invalid request"
-    return InvalidInput(detail, problems=problems)
+    return (BatchRejected if batch else InvalidInput)(detail, problems=problems)
 
 
 def http_error(exc: StarletteHTTPException) -> AccordError:
@@ -110,7 +116,9 @@ def http_error(exc: StarletteHTTPException) -> AccordError:
 def to_accord_error(exc: BaseException, request: Request) -> AccordError:
     """Every exception, as the domain error it is rendered as (500 for the unexpected)."""
     if isinstance(exc, RequestValidationError):
-        return validation_error(exc)
+        route = request.scope.get("route")
+        extra = getattr(route, "openapi_extra", None) or {}
+        return validation_error(exc, batch=bool(extra.get(BAD_BODY_IS_400)))
     if isinstance(exc, StarletteHTTPException):
         return http_error(exc)
     known = as_accord_error(exc)

@@ -48,7 +48,7 @@ def decode(document: Any, ticket_format: TicketFormat) -> list[TicketEventIn]:
         except ValidationError as exc:
             where, message = located(exc.errors()[0])
             path = ".".join(str(p) for p in where)
-            raise InvalidInput.field(f"events[{position}].{path}".rstrip("."), message) from None
+            raise InvalidInput.field(f"events.{position}.{path}".rstrip("."), message) from None
     return events
 
 

@@ -62,6 +62,15 @@ class InvalidInput(AccordError):
         return cls(f"{field}: {message}", problems=[FieldProblem(field, message)])
 
 
+class BatchRejected(InvalidInput):
+    """A machine-sent batch with bad items: nothing of it is stored, and ``errors`` names each
+    field at fault (``events[3].occurred_at``). 400, so senders do not retry it unchanged."""
+
+    status = 400
+    code = "batch-rejected"
+    title = "Batch rejected"
+
+
 class RuleViolation(AccordError):
     """The input breaks a named business rule (a dependency cycle, a backdated effective date).
 

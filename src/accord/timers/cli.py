@@ -173,12 +173,16 @@ def compliance(
 def alignment(
     ctx: typer.Context,
     agreement: Annotated[str | None, typer.Option(help="One SLA, e.g. SLA-0001")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="The versions in effect at this instant (default: now)")
+    ] = None,
 ) -> None:
     """Whether each SLA's supporting OLAs and UCs fit inside its ticket targets; exit code 1
     when a chain does not always fit."""
+    when = _instant(at, "--at") if at else utc_now()
     with CommandDatabase.of(ctx.obj).unit_of_work(write=False) as session:
         rows = timers_service.alignment(
-            session, actor=identity_service.local_operator(), agreement=agreement, now=utc_now()
+            session, actor=identity_service.local_operator(), agreement=agreement, now=when
         )
     table = Table("SLA", "metric", "key", "SLA target", "chain", "verdict", "worst", "fits")
     for r in rows:

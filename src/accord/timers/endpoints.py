@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from accord.http.deps import PageDep, SessionDep
+from accord.http.errors import BAD_BODY_IS_400
 from accord.http.problems import problem_responses
 from accord.identity.deps import require
 from accord.identity.rules import Actor, Permission
@@ -38,6 +39,7 @@ READ = Permission.OBJECTIVES_READ
     response_model=IngestSummary,
     responses=problem_responses(400),
     summary="Store ticket events (any order; a re-sent event id is ignored)",
+    openapi_extra={BAD_BODY_IS_400: True},
 )
 def ingest_events(
     batch: TicketEventBatch, session: SessionDep, actor: Actor = require(INGEST)
@@ -97,6 +99,9 @@ def compliance(
 def alignment(
     session: SessionDep,
     agreement: Annotated[AgreementRef | None, Query(description="One SLA only.")] = None,
+    at: Annotated[
+        Instant | None, Query(description="The versions in effect then (default: now).")
+    ] = None,
     actor: Actor = require(Permission.AGREEMENTS_READ),
 ) -> list[AlignmentRow]:
-    return timers_service.alignment(session, actor=actor, agreement=agreement, now=utc_now())
+    return timers_service.alignment(session, actor=actor, agreement=agreement, now=at or utc_now())

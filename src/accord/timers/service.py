@@ -26,7 +26,7 @@ from accord.engine.calendars import WorkingTime, epoch_seconds, from_epoch
 from accord.engine.timers import NONE
 from accord.identity import service as identity_service
 from accord.identity.rules import Actor, Permission
-from accord.kit.errors import InvalidInput, NotFound, RuleViolation
+from accord.kit.errors import BatchRejected, InvalidInput, NotFound, RuleViolation
 from accord.timers import rules
 from accord.timers.enums import IMPLIED_STATE, EventKind, TargetMetric, TicketState, TimerStatus
 from accord.timers.models import Ticket, TicketEvent
@@ -79,27 +79,27 @@ def ingest_events(
     customers: dict[str, int] = {}
     agreements: dict[str, Agreement] = {}
     for position, event in enumerate(events):
-        where = f"events[{position}]"
+        where = f"events.{position}"
         if event.service is not None:
             found = services.get(event.service)
             if found is None or not actor.can(INGEST, found.business_unit_id):
-                raise InvalidInput.field(f"{where}.service", f"no service {event.service!r}")
+                raise BatchRejected.field(f"{where}.service", f"no service {event.service!r}")
             unit_of_ticket.setdefault(event.ticket, found.business_unit_id)
         if event.customer is not None and event.customer not in customers:
             customer = catalogue_service.customer_named(session, event.customer)
             if customer is None or customer.deleted_at is not None:
-                raise InvalidInput.field(f"{where}.customer", f"no customer {event.customer!r}")
+                raise BatchRejected.field(f"{where}.customer", f"no customer {event.customer!r}")
             customers[event.customer] = customer.id
         if event.agreement is not None and event.agreement not in agreements:
             agreement = agreements_service.agreement_named(session, event.agreement)
             if agreement is None or agreement.deleted_at is not None:
-                raise InvalidInput.field(f"{where}.agreement", f"no agreement {event.agreement!r}")
+                raise BatchRejected.field(f"{where}.agreement", f"no agreement {event.agreement!r}")
             agreements[event.agreement] = agreement
     for position, event in enumerate(events):
         unit = unit_of_ticket.get(event.ticket)
         if not actor.can(INGEST, unit):
-            raise InvalidInput.field(
-                f"events[{position}].service",
+            raise BatchRejected.field(
+                f"events.{position}.service",
                 f"ticket {event.ticket!r} has no service yet: its first event names one",
             )
 
@@ -132,7 +132,7 @@ def ingest_events(
                     "event-id-reused",
                     f"event {event.id!r} of ticket {event.ticket!r} was sent before with other "
                     "content",
-                    field=f"events[{position}].id",
+                    field=f"events.{position}.id",
                 )
             duplicates += 1
             continue
