@@ -523,6 +523,40 @@ def test_each_unit_has_a_collector_feeding_its_objectives_with_provenance(
     assert [(q.checks, q.releasable) for q in held] == [(["future"], True)]
 
 
+def test_tickets_are_timed_with_pauses_breaches_and_handoffs(demo_session: Session) -> None:
+    from accord.timers import service as timers_service
+    from accord.timers.enums import TargetMetric, TimerStatus
+    from accord.timers.schemas import ComplianceGroup, TimerFilter
+
+    now = utc_now()
+    timers, _ = timers_service.list_timers(
+        demo_session, actor=READER, filters=TimerFilter(), after=None, limit=500, now=now
+    )
+    resolve = [t for t in timers if t.metric is TargetMetric.TIME_TO_RESOLVE and t.team is None]
+    assert len(resolve) == 120  # every ticket of both streams is held to its SLA
+    assert len({t.agreement for t in resolve}) == 2  # Aurora's acquiring, Coastal's digital
+    statuses = Counter(t.status for t in resolve)
+    assert statuses[TimerStatus.STOPPED] > 90
+    assert any(t.breached for t in resolve)
+    assert any(not t.breached and t.status is TimerStatus.STOPPED for t in resolve)
+    handoffs = [t for t in timers if t.team is not None]
+    assert {t.team for t in handoffs} == {"meridian-card-network", "platform-engineering"}
+    report = timers_service.compliance(
+        demo_session,
+        actor=READER,
+        start=now - timedelta(days=60),
+        end=now,
+        group_by=ComplianceGroup.PRIORITY,
+        now=now,
+    )
+    shares = [r.within_target for r in report.rows if r.within_target is not None]
+    assert shares
+    assert all(0 <= s <= 1 for s in shares)
+    assert any(s < 1 for s in shares)
+    vendor = timers_service.alignment(demo_session, actor=READER, agreement=None, now=now)
+    assert any(r.verdict == "does-not-fit" for r in vendor)
+
+
 def test_fresh_admin_token_authenticates_as_admin(demo_session: Session) -> None:
     token = portfolio.fresh_admin_token(demo_session, now=NOW)
     actor = identity_service.authenticate(demo_session, token=token, now=NOW + timedelta(hours=1))

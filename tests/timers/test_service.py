@@ -390,3 +390,27 @@ def test_alignment_of_a_longer_vendor_target_does_not_fit() -> None:
     assert fit.sla_seconds == 4 * 3600
     assert fit.worst_chain is not None
     assert fit.worst_chain > 8 * 3600
+
+
+def test_an_agreement_naming_an_unknown_calendar_is_refused(world: World) -> None:
+    from accord.agreements import service as agreements_service
+    from accord.agreements.enums import AgreementKind
+    from accord.agreements.schemas import AgreementCreate, Terms
+
+    with pytest.raises(InvalidInput) as caught:
+        agreements_service.create_agreement(
+            world.session,
+            actor=SYSTEM,
+            data=AgreementCreate(
+                kind=AgreementKind.SLA,
+                title="Nowhere hours",
+                business_unit="retail",
+                customer="acme",
+                terms=Terms(
+                    services=["pay"], term_start=world.monday.date(), supported_hours="nope"
+                ),
+                reason="test",
+            ),
+            now=world.at(0, 0),
+        )
+    assert caught.value.problems[0].field == "terms.supported_hours"

@@ -48,6 +48,7 @@ from accord.agreements.schemas import (
 )
 from accord.agreements.support.repository import SupportLinkRepository
 from accord.audit import service as audit_service
+from accord.calendars import service as calendars_service
 from accord.catalogue import service as catalogue_service
 from accord.catalogue.enums import Lifecycle
 from accord.identity import service as identity_service
@@ -604,6 +605,9 @@ def _write_terms(
         raise InvalidInput.field(f"{prefix}term_end", "ends before term_start")
     if (validated.fee_amount is None) != (validated.fee_currency is None):
         raise InvalidInput.field(f"{prefix}fee_currency", "fee_amount and fee_currency go together")
+    hours = validated.supported_hours
+    if hours is not None and hours not in calendars_service.known_codes(session):
+        raise InvalidInput.field(f"{prefix}supported_hours", f"no calendar {hours!r}")
     slugs = validated.services or []
     services = (
         catalogue_service.services_by_slugs(

@@ -15,6 +15,11 @@ class CalendarRepository(Repository[BusinessCalendarDefinition]):
         """The live calendar with this code."""
         return self.find_by(code=code)
 
+    def by_code_even_deleted(self, code: str) -> BusinessCalendarDefinition | None:
+        """The calendar with this code, deleted or not (an agreement may still name it)."""
+        stmt = select(BusinessCalendarDefinition).where(BusinessCalendarDefinition.code == code)
+        return self.session.scalars(stmt).first()
+
     def locked_by_code(self, code: str) -> BusinessCalendarDefinition | None:
         """The live calendar, locked against concurrent changes until the end of the transaction
         (PostgreSQL ``FOR UPDATE``; SQLite write transactions already hold the write lock)."""

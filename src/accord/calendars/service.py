@@ -119,10 +119,15 @@ def delete_calendar(session: Session, *, actor: Actor, code: str, now: datetime)
 
 
 def definition(session: Session, code: str) -> CalendarDefinition:
-    """The live calendar ``code`` (``24x7`` included) as a plain value; NotFound otherwise."""
+    """Calendar ``code`` (``24x7`` included) as a plain value, even when deleted: deleting a
+    calendar stops new agreements from naming it, but the agreements that already do keep
+    being timed on it. NotFound for a code that never existed."""
     if code == rules.ALWAYS:
         return rules.BUILT_IN
-    return CalendarDefinition.model_validate(_calendar(session, code))
+    found = CalendarRepository(session).by_code_even_deleted(code)
+    if found is None:
+        raise NotFound(f"no calendar {code!r}")
+    return CalendarDefinition.model_validate(found)
 
 
 def working_time(session: Session, code: str, first: date, last: date) -> WorkingTime:

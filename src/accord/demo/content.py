@@ -10,12 +10,13 @@ buy their own vendor services (card network, CDN, SMS, SWIFT bureau).
 The script runs from about 26 months ago to yesterday: set-up, catalogue, first agreements 24-18
 months ago, renegotiations, renewals, expiries and sunsets since, and a pipeline of drafts and
 reviews today; service level objectives, error budget policies and 90 days of telemetry with its
-evaluation history (`slos`). Day numbers are offsets from today.
+evaluation history (`slos`); six weeks of incident tickets with their timers (`tickets`). Day
+numbers are offsets from today.
 """
 
 from __future__ import annotations
 
-from accord.demo import corporate, organisation, platform, retail, slos
+from accord.demo import corporate, organisation, platform, retail, slos, tickets
 from accord.demo.terms import References
 from accord.demo.timeline import Timeline
 
@@ -28,3 +29,4 @@ def script(t: Timeline) -> None:
     retail.schedule(t, refs)
     corporate.schedule(t, refs)
     slos.schedule(t)
+    tickets.schedule(t)

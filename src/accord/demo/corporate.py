@@ -244,7 +244,7 @@ def schedule(t: Timeline, refs: References) -> None:
         customer="atlas-pharma",
         region=US,
         services=["cash-management-portal"],
-        summary="Portal 99.9 % per month; support 07:00-19:00 CET on business days.",
+        summary="Portal 99.9 % per month; support 08:00-18:00 Dublin time on business days.",
         start=start,
         end=years(start, 2),
         hours="business-hours-eu",

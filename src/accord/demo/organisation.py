@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from accord.agreements.enums import SignOffRole
+from accord.calendars.schemas import CalendarCreate
 from accord.catalogue.enums import Criticality, DependencyKind, Lifecycle
 from accord.catalogue.schemas import CustomerCreate, RegionCreate, VendorCreate
 from accord.demo.timeline import ADMIN, LOADER, Person, Timeline, UnitStaff
@@ -257,6 +258,18 @@ def _people_and_places(t: Timeline) -> None:
     t.region(-799, 10, RegionCreate(code=EU, name="EU West (Dublin)", jurisdiction="IE",
                                     data_residency=True))  # fmt: skip
     t.region(-799, 10, RegionCreate(code=US, name="US East (New York)", jurisdiction="US-NY"))
+    # Business hours of the European desks: two sessions a day, Irish public holidays.
+    t.calendar(
+        -799,
+        11,
+        CalendarCreate(
+            code="business-hours-eu",
+            name="Business hours, Dublin",
+            time_zone="Europe/Dublin",
+            week=[[("08:00", "12:30"), ("13:30", "18:00")]] * 5 + [[], []],
+            holiday_country="IE",
+        ),
+    )
     for day, person in zip(range(-798, -790), _pairs(PEOPLE), strict=False):
         for p in person:
             t.person(day, 10, p)

@@ -64,6 +64,57 @@ RESPONSIBILITIES = {
 }
 
 
+def _target(metric: str, priority: str, amount: int, unit: str, **extra: Any) -> dict[str, Any]:
+    return {"metric": metric, "priority": priority, "amount": amount, "unit": unit, **extra}
+
+
+TTO, TTR = "time_to_own", "time_to_resolve"
+TICKET_TERMS: dict[AgreementKind, dict[str, Any]] = {
+    # Customers' SLAs: response and resolution per priority; P1 escalates an hour before.
+    SLA: {
+        "tie_break": "shortest",
+        "targets": [
+            _target(TTO, "P1", 15, "business_minutes"),
+            _target(TTO, "P2", 30, "business_minutes"),
+            _target(TTO, "P3", 4, "business_hours"),
+            _target(TTO, "P4", 1, "working_days"),
+            _target(
+                TTR,
+                "P1",
+                4,
+                "business_hours",
+                escalations=[
+                    {"level": 1, "offset_minutes": -60},
+                    {"level": 2, "offset_minutes": 0},
+                ],
+            ),
+            _target(TTR, "P2", 8, "business_hours"),
+            _target(TTR, "P3", 3, "working_days", on_change="keep_spent"),
+            _target(TTR, "P4", 10, "working_days"),
+        ],
+    },
+    # Internal teams resolve their part well inside the SLAs'.
+    OLA: {
+        "targets": [
+            _target(TTO, "P1", 10, "business_minutes"),
+            _target(TTO, "P2", 20, "business_minutes"),
+            _target(TTR, "P1", 2, "business_hours"),
+            _target(TTR, "P2", 4, "business_hours"),
+            _target(TTR, "P3", 2, "working_days"),
+        ]
+    },
+    # Vendors promise less: a P1 in 8 of their business hours does not fit a 4-hour SLA, which
+    # `accord agreements alignment` reports.
+    UC: {
+        "targets": [
+            _target(TTO, "P1", 30, "business_minutes"),
+            _target(TTR, "P1", 8, "business_hours"),
+            _target(TTR, "P2", 2, "working_days"),
+        ]
+    },
+}
+
+
 class References:
     """Legal and procurement reference numbers, numbered in script order."""
 
@@ -118,6 +169,7 @@ def terms(
         "regulatory_tags": list(tags),
         "requested_sign_offs": list(sign),
         "internal_notes": notes,
+        "ticket_terms": TICKET_TERMS[kind],
     }
     if fee is not None:
         terms.update(fee_amount=Decimal(fee), fee_currency=currency, fee_period=period)

@@ -37,6 +37,8 @@ from accord.agreements.schemas import (
 )
 from accord.agreements.support import service as support_service
 from accord.agreements.support.schemas import SupportLinkCreate
+from accord.calendars import service as calendars_service
+from accord.calendars.schemas import CalendarCreate
 from accord.catalogue import service as catalogue_service
 from accord.catalogue.enums import Criticality, DependencyKind, Lifecycle
 from accord.catalogue.schemas import (
@@ -219,6 +221,15 @@ class Timeline:
             day,
             hour,
             lambda: catalogue_service.create_region(
+                self.session, actor=self.actor(ADMIN), data=data, now=self.tick()
+            ),
+        )
+
+    def calendar(self, day: int, hour: int, data: CalendarCreate) -> None:
+        self.schedule(
+            day,
+            hour,
+            lambda: calendars_service.create_calendar(
                 self.session, actor=self.actor(ADMIN), data=data, now=self.tick()
             ),
         )
