@@ -313,6 +313,7 @@ def vectorised(data: Tickets, env: Setup) -> dict[TargetMetric, TimerColumns]:
     events = EventColumns(data.ticket, data.at, data.state)
     until = np.full(data.n, data.now, dtype=np.int64)
     out = {}
+    positions: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # one calendar lookup per event
     for metric in METRICS:
         event_target = env.lookup[metric][data.priority]  # -1 (keep the previous) elsewhere
         out[metric] = compute_timers(
@@ -323,6 +324,7 @@ def vectorised(data: Tickets, env: Setup) -> dict[TargetMetric, TimerColumns]:
             metric=metric,
             until=until,
             now=data.now,
+            position_cache=positions,
         )
     return out
 

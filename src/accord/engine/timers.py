@@ -2,8 +2,10 @@
 deadlines, breaches and thresholds on a compiled business calendar (`WorkingTime`).
 
 A timer is a target in business seconds and the intervals during which it ran (pauses and stops
-are the gaps between them). Arrays hold the intervals of every timer, grouped by timer index
-(nondecreasing); per-timer arrays are indexed by that number.
+are the gaps between them), given either as `RunningIntervals` or, as the ticket pipeline does,
+as `TimerPoints`: the instants at which each timer starts or stops running, so that no interval
+array is ever built for a million tickets. Arrays are grouped by timer index (nondecreasing);
+per-timer arrays are indexed by that number.
 
 - elapsed = carried + sum over the timer's intervals of business seconds in ``[start, end)``
   (``carried``: business time brought from an earlier phase measured on another calendar).
@@ -43,6 +45,39 @@ class RunningIntervals:
     ends: Seconds
 
 
+@dataclass(frozen=True)
+class TimerPoints:
+    """Change points: from ``times[i]`` on, timer ``timer[i]`` runs when ``running[i]``, until
+    its next point, or ``until[timer]`` after its last one (grouped by timer, in time order).
+    ``positions``: the points' positions on the calendar, when the caller already has them."""
+
+    timer: Indices
+    times: Seconds
+    running: Flags
+    until: Seconds
+    positions: Seconds | None = None
+
+
+def points_of(intervals: RunningIntervals, count: int) -> TimerPoints:
+    """The same timers as change points: each interval starts a run and its end stops it."""
+    n = intervals.timer.size
+    timer = np.repeat(intervals.timer, 2)
+    times = np.empty(2 * n, dtype=np.int64)
+    times[0::2], times[1::2] = intervals.starts, intervals.ends
+    running = np.zeros(2 * n, dtype=bool)
+    running[0::2] = True
+    until = np.zeros(count, dtype=np.int64)
+    if n:
+        lasts = np.append(intervals.timer[1:] != intervals.timer[:-1], True)
+        until[intervals.timer[lasts]] = intervals.ends[lasts]
+        empty = np.ones(count, dtype=bool)
+        empty[intervals.timer] = False
+        until[empty] = intervals.starts[0]  # no points: never read, but inside the range
+    else:
+        until[:] = NONE
+    return TimerPoints(timer, times, running, until)
+
+
 def running_intervals(
     timer: Indices, times: Seconds, running: Flags, *, until: Seconds
 ) -> RunningIntervals:
@@ -78,55 +113,73 @@ def business_per_interval(working: WorkingTime, intervals: RunningIntervals) -> 
 
 
 class _Runs:
-    """What every reach computation of one set of timers shares: the intervals' business
-    seconds, their running total and each timer's first and last interval."""
+    """What every reach computation of one set of timers shares: each point's business seconds
+    (up to the next point, when running), their running total, and each timer's bounds."""
 
     def __init__(
-        self,
-        working: WorkingTime,
-        intervals: RunningIntervals,
-        count: int,
-        business: Seconds | None = None,
+        self, working: WorkingTime, timers: TimerPoints | RunningIntervals, count: int
     ) -> None:
+        points = timers if isinstance(timers, TimerPoints) else points_of(timers, count)
         self.working = working
-        self.intervals = intervals
-        # Each interval start's position is needed again for every amount reached inside it.
-        self.start_position = working.position(intervals.starts)
-        self.biz = (
-            np.maximum(working.position(intervals.ends) - self.start_position, 0)
-            if business is None
-            else business
+        self.times = points.times
+        n = points.times.size
+        self.position = (
+            working.position(points.times) if points.positions is None else points.positions
         )
-        self.first, self.last = _run_bounds(intervals.timer, count)
+        timer = points.timer
+        self.first, self.last = _run_bounds(timer, count)
+        has = self.last > self.first
+        following = np.empty(n, dtype=np.int64)
+        if n:
+            following[:-1] = self.position[1:]
+            ends = self.last[has] - 1
+            following[ends] = working.position(points.until[has])
+        self.biz = np.where(points.running, np.maximum(following - self.position, 0), 0)
+        self.points = points
         self.cumulative = np.cumsum(self.biz, dtype=np.int64)
         before_first = (
-            self.cumulative[np.maximum(self.first - 1, 0)]
-            if self.biz.size
-            else np.zeros(count, np.int64)
+            self.cumulative[np.maximum(self.first - 1, 0)] if n else np.zeros(count, np.int64)
         )
         self.offset = np.where(self.first > 0, before_first, 0).astype(np.int64)
-        self.total = np.bincount(intervals.timer, weights=self.biz, minlength=count).astype(
-            np.int64
-        )
+        through_last = self.cumulative[np.maximum(self.last - 1, 0)] if n else self.offset
+        self.total = np.where(has, through_last - self.offset, 0).astype(np.int64)
+
+    def _first_runs(self) -> Seconds:
+        """Per timer, the start of its first non-empty run (``NONE`` when it never ran)."""
+        points = self.points
+        n = points.times.size
+        following = np.empty(n, dtype=np.int64)
+        following[:-1] = points.times[1:]
+        has = self.last > self.first
+        following[self.last[has] - 1] = points.until[has]
+        ran = np.flatnonzero(points.running & (following > points.times))
+        found = np.full(self.first.size, NONE, dtype=np.int64)
+        owners = points.timer[ran]
+        firsts = np.unique(owners, return_index=True)[1]
+        found[owners[firsts]] = points.times[ran[firsts]]
+        return found
 
     def reach(self, amounts: Seconds, carried: Seconds, project_from: Seconds) -> Seconds:
         amounts = np.asarray(amounts, dtype=np.int64)
-        needed = amounts - carried  # business seconds needed from the intervals
+        needed = amounts - carried  # business seconds needed from the runs
         result = np.full(amounts.size, NONE, dtype=np.int64)
-        starts = self.intervals.starts
 
-        # Already reached before these intervals: at the first one's start.
-        carried_over = (needed <= 0) & (self.last > self.first)
-        result[carried_over] = starts[self.first[carried_over]]
+        # Already reached before these runs: where the first of them starts (rare: a later
+        # phase that keeps more time than its new target).
+        over = (needed <= 0) & (self.last > self.first)
+        if np.any(over):
+            first_run = self._first_runs()
+            over &= first_run != NONE
+            result[over] = first_run[over]
 
-        # Reached inside an interval: the first whose running total gets there.
+        # Reached inside a run: the first point whose running total gets there.
         j = np.searchsorted(self.cumulative, self.offset + needed, side="left")
         inside = (needed > 0) & (j < self.last)
         if np.any(inside):
             k = np.flatnonzero(inside)
             jj = j[k]
             into = self.offset[k] + needed[k] - (self.cumulative[jj] - self.biz[jj])
-            result[k] = self.working.instant_at(self.start_position[jj] + into)
+            result[k] = self.working.instant_at(self.position[jj] + into)
 
         # Not reached yet: projected from where the timer runs on.
         pending = (result == NONE) & (project_from != NONE) & (needed > 0)
@@ -138,7 +191,7 @@ class _Runs:
 
 def reach_instants(
     working: WorkingTime,
-    intervals: RunningIntervals,
+    intervals: TimerPoints | RunningIntervals,
     amounts: Seconds,
     *,
     carried: Seconds,
@@ -149,7 +202,8 @@ def reach_instants(
     inside its intervals when it got there, else projected from ``project_from[k]`` (``NONE``:
     not projected). An amount already reached by ``carried`` is reached at the first interval's
     start. ``business``: the intervals' business seconds when already computed."""
-    runs = _Runs(working, intervals, len(amounts), business)
+    del business  # kept for callers; the runs compute it once anyway
+    runs = _Runs(working, intervals, len(amounts))
     return runs.reach(
         amounts,
         np.asarray(carried, dtype=np.int64),
@@ -174,7 +228,7 @@ class TimerFigures:
 
 def timer_figures(
     working: WorkingTime,
-    intervals: RunningIntervals,
+    intervals: TimerPoints | RunningIntervals,
     targets: Seconds,
     *,
     carried: Seconds,

@@ -38,6 +38,7 @@ from accord.engine.timers import (
     Flags,
     Indices,
     RunningIntervals,
+    TimerPoints,
     running_intervals,
     timer_figures,
 )
@@ -183,8 +184,8 @@ class TimerColumns:
     """Percent -> the instant the timer reached it (or is projected to)."""
     escalations: dict[int, Seconds]
     """Level -> the instant (deadline ± offset in business time)."""
-    intervals: RunningIntervals
-    """The running intervals of every timer (for explaining it)."""
+    intervals: RunningIntervals | None
+    """The running intervals of every timer (when asked for, to explain it)."""
 
     def __len__(self) -> int:
         return int(self.ticket.size)
@@ -212,13 +213,17 @@ def compute_timers(
     metric: TargetMetric,
     until: Seconds,
     now: int,
+    with_intervals: bool = False,
+    position_cache: dict[int, tuple[Seconds, Seconds]] | None = None,
 ) -> TimerColumns:
     """Every timer of ``metric`` of the tickets in ``events`` (see the module's pipeline).
 
     ``event_target[i]``: the resolved target in force from event ``i`` on; -1 keeps the one
     before (forward fill), and a ticket with none by its last event gets no timer.
     ``until[ticket]``: where its last interval ends (``now`` for open tickets; the end of a
-    stint for a team's timer)."""
+    stint for a team's timer). ``with_intervals``: also list every running interval (to
+    explain a timer). ``position_cache``: the events' calendar positions by calendar, shared
+    between the calls for each metric of the same events."""
     ticket, at = events.ticket, events.at
     state = forward_fill(events.state, ticket)
     target_of = forward_fill(event_target.astype(np.int64), ticket)
@@ -277,36 +282,28 @@ def compute_timers(
         is_final, until[owner], np.append(t_at[timer_first[1:]], now)[: max(n_timers, 0)]
     ).astype(np.int64)
 
-    intervals = running_intervals(timer, t_at, t_running, until=timer_until)
     final_of_timer = t_target[timer_last]
-    cal_of_target = np.array([r.calendar for r in targets], dtype=np.int64)
+    cal_of_target = np.array([r.calendar for r in targets] + [0], dtype=np.int64)
     final_calendar = cal_of_target[final_of_timer]
-    keep_spent = policies[final_of_timer] == policy_code[ChangePolicy.KEEP_SPENT]
-    # Which target (hence calendar) each interval counts on: the final one's, except under
-    # keep_spent, where each interval counts on the calendar in force when it ran.
-    if np.unique(cal_of_target).size > 1 and keep_spent.any():
-        interval_event = _event_of_interval(timer, t_at, intervals)
-        interval_calendar = np.where(
-            keep_spent[intervals.timer],
-            cal_of_target[t_target[interval_event]],
-            final_calendar[intervals.timer],
-        )
-    else:
-        interval_calendar = final_calendar[intervals.timer]
 
-    # Targets in business seconds, per timer.
+    # Where each point's run ends: the timer's next point, or its ``until``.
+    following = np.empty_like(t_at)
+    following[:-1] = t_at[1:]
+    following[timer_last] = timer_until
+    ran = t_running & (following > t_at)
     started_at = np.full(n_timers, NONE, dtype=np.int64)
-    if intervals.timer.size:
-        firsts = first_of_group(intervals.timer)
-        started_at[intervals.timer[firsts]] = intervals.starts[firsts]
+    last_run_end = np.full(n_timers, NONE, dtype=np.int64)
+    runs = np.flatnonzero(ran)
+    if runs.size:
+        owners = timer[runs]
+        first_run = np.append(True, owners[1:] != owners[:-1])
+        last_run = np.append(owners[1:] != owners[:-1], True)
+        started_at[owners[first_run]] = t_at[runs[first_run]]
+        last_run_end[owners[last_run]] = following[runs[last_run]]
     target_seconds = _target_seconds(targets, final_of_timer, started_at, calendars)
 
     # Status, and where projections run from (a running timer from its end, now; a stopped one
     # from where it stopped, to show the deadline it was held to; a paused one not at all).
-    last_interval_end = np.full(n_timers, NONE, dtype=np.int64)
-    if intervals.timer.size:
-        lasts = np.append(intervals.timer[1:] != intervals.timer[:-1], True)
-        last_interval_end[intervals.timer[lasts]] = intervals.ends[lasts]
     runs_on = t_running[timer_last]
     # A timer cut before now (a team's stint that ended with a handoff) stopped there.
     cut = runs_on & (timer_until < now)
@@ -328,34 +325,41 @@ def compute_timers(
     stopped_at = np.where(
         status == STATUS_CODE[TimerStatus.CANCELLED],
         timer_until,
-        np.where(stopped_now, last_interval_end, NONE),
+        np.where(stopped_now, last_run_end, NONE),
     ).astype(np.int64)
     project_from = np.where(
-        running_now, timer_until, np.where(stopped_now, last_interval_end, NONE)
+        running_now, timer_until, np.where(stopped_now, last_run_end, NONE)
     ).astype(np.int64)
 
-    # Business time per timer: on each interval's calendar (keep_spent carries earlier ones).
+    # Business time: on the final target's calendar, except under keep_spent, where each run
+    # counts on the calendar in force when it ran and is carried into the final one.
     carried = np.zeros(n_timers, dtype=np.int64)
-    on_final = interval_calendar == final_calendar[intervals.timer]
-    if on_final.all():
-        final_only = intervals
-    for c in np.unique(interval_calendar[~on_final]):
-        sel = (~on_final) & (interval_calendar == c)
-        spent = calendars[int(c)].elapsed(intervals.starts[sel], intervals.ends[sel])
-        carried += np.bincount(intervals.timer[sel], weights=spent, minlength=n_timers).astype(
-            np.int64
-        )
-    if not on_final.all():
-        final_only = RunningIntervals(
-            intervals.timer[on_final], intervals.starts[on_final], intervals.ends[on_final]
-        )
+    counted = t_running
+    keep_spent = policies[final_of_timer] == policy_code[ChangePolicy.KEEP_SPENT]
+    if np.unique(cal_of_target[:-1]).size > 1 and keep_spent.any():
+        own = cal_of_target[t_target]
+        elsewhere = ran & keep_spent[timer] & (own != final_calendar[timer])
+        for c in np.unique(own[elsewhere]):
+            sel = elsewhere & (own == c)
+            spent = calendars[int(c)].elapsed(t_at[sel], following[sel])
+            carried += np.bincount(timer[sel], weights=spent, minlength=n_timers).astype(np.int64)
+        counted = t_running & ~elsewhere
+    positions = None
+    if position_cache is not None and t_at is at and np.unique(final_calendar).size == 1:
+        calendar = int(final_calendar[0])
+        cached = position_cache.get(calendar)
+        if cached is None or cached[0] is not at:  # positions of these very events only
+            cached = (at, calendars[calendar].position(at))
+            position_cache[calendar] = cached
+        positions = cached[1]
+    points = TimerPoints(timer, t_at, counted, timer_until, positions)
     thresholds: dict[tuple[str, int], Seconds] = {
         ("warning", w): target_seconds * w // 100 for w in _all_warnings(targets)
     }
     for level, amounts in _escalation_amounts(targets, final_of_timer, target_seconds).items():
         thresholds[("escalation", level)] = amounts
     figures, reached = _figures_by_calendar(
-        calendars, final_calendar, final_only, target_seconds, carried, project_from, thresholds
+        calendars, final_calendar, points, target_seconds, carried, project_from, thresholds
     )
     declared = _declared(targets, final_of_timer, thresholds)
     warnings = {
@@ -385,18 +389,10 @@ def compute_timers(
         breach_at=figures[6],
         warnings=warnings,
         escalations=escalations,
-        intervals=intervals,
+        intervals=(
+            running_intervals(timer, t_at, t_running, until=timer_until) if with_intervals else None
+        ),
     )
-
-
-def _event_of_interval(timer: Indices, at: Seconds, intervals: RunningIntervals) -> Indices:
-    """The event each interval starts at (events of one timer are in time order, and timers
-    are numbered in event order, so (timer, instant) pairs sort the events)."""
-    span = int(at.max() - at.min()) + 1 if at.size else 1
-    event_key = timer * span + (at - (at.min() if at.size else 0))
-    interval_key = intervals.timer * span + (intervals.starts - (at.min() if at.size else 0))
-    found: Indices = np.searchsorted(event_key, interval_key, side="right") - 1
-    return found
 
 
 def _target_seconds(
@@ -434,7 +430,7 @@ def _target_seconds(
 def _figures_by_calendar(
     calendars: Sequence[WorkingTime],
     timer_calendar: Indices,
-    intervals: RunningIntervals,
+    points: TimerPoints,
     targets: Seconds,
     carried: Seconds,
     project_from: Seconds,
@@ -461,7 +457,7 @@ def _figures_by_calendar(
         timers = np.arange(n) if whole else np.flatnonzero(timer_calendar == c)
         figures = timer_figures(
             calendars[int(c)],
-            intervals if whole else _subset(intervals, timers, n),
+            points if whole else _subset(points, timers, n),
             targets[timers],
             carried=carried[timers],
             project_from=project_from[timers],
@@ -503,13 +499,19 @@ def _declared(
     return declared
 
 
-def _subset(intervals: RunningIntervals, timers: Indices, n: int) -> RunningIntervals:
-    """The intervals of ``timers``, renumbered 0 … len(timers)-1."""
+def _subset(points: TimerPoints, timers: Indices, n: int) -> TimerPoints:
+    """The points of ``timers``, renumbered 0 … len(timers)-1."""
     renumber = np.full(n, -1, dtype=np.int64)
     renumber[timers] = np.arange(timers.size)
-    mapped = renumber[intervals.timer]
+    mapped = renumber[points.timer]
     sel = mapped >= 0
-    return RunningIntervals(mapped[sel], intervals.starts[sel], intervals.ends[sel])
+    return TimerPoints(
+        mapped[sel],
+        points.times[sel],
+        points.running[sel],
+        points.until[timers],
+        None if points.positions is None else points.positions[sel],
+    )
 
 
 def _all_warnings(targets: Sequence[ResolvedTarget]) -> list[int]:

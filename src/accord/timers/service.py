@@ -437,6 +437,7 @@ class _Timing:
             metric=metric,
             until=until,
             now=self.now_s,
+            with_intervals=with_intervals,
         )
         for read, k in self._reads(result, kept, metric, None, with_intervals):
             timed.timers[kept[int(result.ticket[k])][0].id].append(read)
@@ -543,6 +544,7 @@ class _Timing:
             metric=TargetMetric.TIME_TO_RESOLVE,
             until=np.asarray(stint_until, dtype=np.int64),
             now=self.now_s,
+            with_intervals=with_intervals,
         )
         for read, k in self._reads(
             result, stints, TargetMetric.TIME_TO_RESOLVE, stint_team, with_intervals
@@ -558,7 +560,7 @@ class _Timing:
         with_intervals: bool,
     ) -> Iterable[tuple[TimerRead, int]]:
         by_timer: dict[int, list[IntervalRead]] = defaultdict(list)
-        if with_intervals:
+        if with_intervals and result.intervals is not None:
             ivs = result.intervals
             for j in range(ivs.timer.size):
                 calendar = self.calendars[self.resolved[int(result.target[ivs.timer[j]])].calendar]
