@@ -108,10 +108,6 @@ def _run_bounds(timer: Indices, count: int) -> tuple[Indices, Indices]:
     return first, last
 
 
-def business_per_interval(working: WorkingTime, intervals: RunningIntervals) -> Seconds:
-    return working.elapsed(intervals.starts, intervals.ends)
-
-
 class _Runs:
     """What every reach computation of one set of timers shares: each point's business seconds
     (up to the next point, when running), their running total, and each timer's bounds."""
@@ -196,13 +192,11 @@ def reach_instants(
     *,
     carried: Seconds,
     project_from: Seconds,
-    business: Seconds | None = None,
 ) -> Seconds:
     """The instant each timer reaches ``amounts[k]`` business seconds (see the module's rule):
-    inside its intervals when it got there, else projected from ``project_from[k]`` (``NONE``:
-    not projected). An amount already reached by ``carried`` is reached at the first interval's
-    start. ``business``: the intervals' business seconds when already computed."""
-    del business  # kept for callers; the runs compute it once anyway
+    inside its runs when it got there, else projected from ``project_from[k]`` (``NONE``: not
+    projected). An amount already reached by ``carried`` is reached where the first run
+    starts."""
     runs = _Runs(working, intervals, len(amounts))
     return runs.reach(
         amounts,

@@ -230,6 +230,17 @@ class _Snapshot:
     customer: str | None = None
     agreement: str | None = None
 
+    def apply(self, event: TicketEvent) -> TicketState | None:
+        """Take the event's fields (those it leaves out keep their value); returns the state
+        the event itself names or implies."""
+        own = _state_of(event)
+        self.state = own or self.state
+        for name in _EVENT_FIELDS[1:]:
+            value = getattr(event, name)
+            if value is not None:
+                setattr(self, name, value)
+        return own
+
 
 def _state_of(event: TicketEvent) -> TicketState | None:
     return event.state if event.state is not None else IMPLIED_STATE.get(event.kind)
@@ -238,11 +249,7 @@ def _state_of(event: TicketEvent) -> TicketState | None:
 def _fold(rows: Sequence[TicketEvent]) -> _Snapshot:
     snapshot = _Snapshot()
     for e in rows:
-        snapshot.state = _state_of(e) or snapshot.state
-        for name in _EVENT_FIELDS[1:]:
-            value = getattr(e, name)
-            if value is not None:
-                setattr(snapshot, name, value)
+        snapshot.apply(e)
     return snapshot
 
 
@@ -393,12 +400,7 @@ class _Timing:
             kept.append((ticket, rows))
             snapshot = _Snapshot()
             for e in rows:
-                current = _state_of(e)
-                snapshot.state = current or snapshot.state
-                for name in _EVENT_FIELDS[1:]:
-                    value = getattr(e, name)
-                    if value is not None:
-                        setattr(snapshot, name, value)
+                current = snapshot.apply(e)
                 ticket_idx.append(number)
                 at.append(epoch_seconds(e.occurred_at))
                 state.append(rules.STATE_CODE[current] if current is not None else -1)
@@ -499,8 +501,7 @@ class _Timing:
                         stint_team.append(team)
                 team, start = new_team, i
 
-        def pick(ticket: Ticket, event: TicketEvent, snapshot: _Snapshot) -> int:
-            term = stint_term[current[0]]
+        def pick(term: _Term, ticket: Ticket, snapshot: _Snapshot) -> int:
             target = rules.match_target(
                 term.terms,
                 TargetMetric.TIME_TO_RESOLVE,
@@ -510,26 +511,21 @@ class _Timing:
             )
             return -1 if target is None else self.resolve(term, target)
 
-        current = [0]
         ticket_idx: list[int] = []
         at: list[int] = []
         state: list[int] = []
         target: list[int] = []
         for number, (ticket, stint) in enumerate(stints):
-            current[0] = number
             history = self.by_ticket[ticket.id]
             snapshot = _fold(history[: history.index(stint[0])])
             for position, e in enumerate(stint):
-                current_state = _state_of(e) or (snapshot.state if position == 0 else None)
-                snapshot.state = _state_of(e) or snapshot.state
-                for name in _EVENT_FIELDS[1:]:
-                    value = getattr(e, name)
-                    if value is not None:
-                        setattr(snapshot, name, value)
+                arrived_in = snapshot.state
+                # The stint's first point carries the state the ticket arrived in.
+                current_state = snapshot.apply(e) or (arrived_in if position == 0 else None)
                 ticket_idx.append(number)
                 at.append(epoch_seconds(e.occurred_at))
                 state.append(rules.STATE_CODE[current_state] if current_state else -1)
-                target.append(pick(ticket, e, snapshot))
+                target.append(pick(stint_term[number], ticket, snapshot))
         if not stints:
             return
         result = rules.compute_timers(
