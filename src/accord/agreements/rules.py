@@ -245,3 +245,10 @@ def check_support_link(
             f"{supported_key} covers neither {service} nor any service that depends on it",
             field="service",
         )
+
+
+def in_effect_at(effective_from: datetime | None, ended_at: datetime | None, at: datetime) -> bool:
+    """A version is in effect from its effective instant until it ended (exclusive)."""
+    return (
+        effective_from is not None and effective_from <= at and (ended_at is None or at < ended_at)
+    )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sqlalchemy.orm import Session
 
+from accord.agreements import rules as agreement_rules
 from accord.agreements import service as agreements_service
 from accord.agreements.enums import AgreementKind
 from accord.agreements.schemas import TicketTarget, TicketTerms
@@ -49,8 +50,9 @@ from accord.timers.schemas import (
     TimerRead,
 )
 
-_TargetPicker = Callable[["Ticket", "TicketEvent", "_Snapshot"], int]
-"""(ticket, event, the ticket's fields so far) -> the resolved target in force, or -1."""
+_TargetPicker = Callable[[int, "Ticket", "TicketEvent", "_Snapshot"], int]
+"""(group number, ticket, event, the ticket's fields so far) -> the resolved target in force,
+or -1."""
 
 if TYPE_CHECKING:
     from accord.agreements.models import Agreement, AgreementVersion
@@ -324,7 +326,9 @@ class _Timing:
             by_service[service_id].append(_Term(agreement, version, _terms(version)))
         named: dict[int, list[_Term]] = defaultdict(list)
         named_ids = {t.agreement_id for t in self.tickets if t.agreement_id}
-        agreements = {a.id: a for a in _agreements_by_ids(self.session, named_ids)}
+        agreements = {
+            a.id: a for a in agreements_service.agreements_by_ids(self.session, named_ids)
+        }
         for version in agreements_service.versions_in_effect(self.session, named_ids):
             named[version.agreement_id].append(
                 _Term(agreements[version.agreement_id], version, _terms(version))
@@ -343,15 +347,8 @@ class _Timing:
 
     def term_at(self, ticket: Ticket, at: datetime) -> _Term | None:
         """The version in effect at ``at`` (the opening one before any took effect)."""
-        candidates = self._slas.get(ticket.id, [])
-        chosen: _Term | None = None
-        for c in candidates:
-            start = c.version.effective_from
-            assert start is not None
-            end = c.version.ended_at
-            if start <= at and (end is None or at < end):
-                chosen = c
-        return chosen
+        found = [c for c in self._slas.get(ticket.id, []) if _in_effect(c.version, at)]
+        return found[-1] if found else None
 
     def calendar(self, code: str) -> int:
         if code not in self.calendar_index:
@@ -388,6 +385,8 @@ class _Timing:
     def _columns(
         self, groups: Sequence[tuple[Ticket, Sequence[TicketEvent]]], pick: _TargetPicker
     ) -> tuple[rules.EventColumns, np.ndarray, list[tuple[Ticket, Sequence[TicketEvent]]]]:
+        """Event columns of ``groups`` (a ticket's events, or a stint of them), numbered in
+        order, with the target ``pick`` finds in force after each event."""
         ticket_idx: list[int] = []
         at: list[int] = []
         state: list[int] = []
@@ -398,13 +397,16 @@ class _Timing:
                 continue
             number = len(kept)
             kept.append((ticket, rows))
-            snapshot = _Snapshot()
-            for e in rows:
-                current = snapshot.apply(e)
+            history = self.by_ticket[ticket.id]
+            snapshot = _fold(history[: history.index(rows[0])])
+            for position, e in enumerate(rows):
+                arrived_in = snapshot.state
+                # A stint's first point carries the state the ticket arrived in.
+                current = snapshot.apply(e) or (arrived_in if position == 0 else None)
                 ticket_idx.append(number)
                 at.append(epoch_seconds(e.occurred_at))
                 state.append(rules.STATE_CODE[current] if current is not None else -1)
-                target.append(pick(ticket, e, snapshot))
+                target.append(pick(number, ticket, e, snapshot))
         columns = rules.EventColumns(
             ticket=np.asarray(ticket_idx, dtype=np.int64),
             at=np.asarray(at, dtype=np.int64),
@@ -413,7 +415,7 @@ class _Timing:
         return columns, np.asarray(target, dtype=np.int64), kept
 
     def _run_metric(self, metric: TargetMetric, timed: _Timed, with_intervals: bool) -> None:
-        def pick(ticket: Ticket, event: TicketEvent, snapshot: _Snapshot) -> int:
+        def pick(_: int, ticket: Ticket, event: TicketEvent, snapshot: _Snapshot) -> int:
             term = self.term_at(ticket, event.occurred_at) or self.term_at(ticket, ticket.opened_at)
             if term is None:
                 return -1
@@ -501,7 +503,8 @@ class _Timing:
                         stint_team.append(team)
                 team, start = new_team, i
 
-        def pick(term: _Term, ticket: Ticket, snapshot: _Snapshot) -> int:
+        def pick(number: int, ticket: Ticket, _: TicketEvent, snapshot: _Snapshot) -> int:
+            term = stint_term[number]
             target = rules.match_target(
                 term.terms,
                 TargetMetric.TIME_TO_RESOLVE,
@@ -511,30 +514,12 @@ class _Timing:
             )
             return -1 if target is None else self.resolve(term, target)
 
-        ticket_idx: list[int] = []
-        at: list[int] = []
-        state: list[int] = []
-        target: list[int] = []
-        for number, (ticket, stint) in enumerate(stints):
-            history = self.by_ticket[ticket.id]
-            snapshot = _fold(history[: history.index(stint[0])])
-            for position, e in enumerate(stint):
-                arrived_in = snapshot.state
-                # The stint's first point carries the state the ticket arrived in.
-                current_state = snapshot.apply(e) or (arrived_in if position == 0 else None)
-                ticket_idx.append(number)
-                at.append(epoch_seconds(e.occurred_at))
-                state.append(rules.STATE_CODE[current_state] if current_state else -1)
-                target.append(pick(stint_term[number], ticket, snapshot))
         if not stints:
             return
+        columns, event_target, _ = self._columns(stints, pick)
         result = rules.compute_timers(
-            rules.EventColumns(
-                ticket=np.asarray(ticket_idx, dtype=np.int64),
-                at=np.asarray(at, dtype=np.int64),
-                state=np.asarray(state, dtype=np.int64),
-            ),
-            np.asarray(target, dtype=np.int64),
+            columns,
+            event_target,
             self.resolved,
             self.calendars,
             metric=TargetMetric.TIME_TO_RESOLVE,
@@ -636,16 +621,12 @@ def _version_at(
 ) -> AgreementVersion | None:
     if agreement is None:
         return None
-    chosen = None
-    for v in versions.get(agreement.id, []):
-        assert v.effective_from is not None
-        if v.effective_from <= at and (v.ended_at is None or at < v.ended_at):
-            chosen = v
-    return chosen
+    found = [v for v in versions.get(agreement.id, []) if _in_effect(v, at)]
+    return found[-1] if found else None
 
 
-def _agreements_by_ids(session: Session, ids: Iterable[int]) -> list[Agreement]:
-    return agreements_service.agreements_by_ids(session, ids)
+def _in_effect(version: AgreementVersion, at: datetime) -> bool:
+    return agreement_rules.in_effect_at(version.effective_from, version.ended_at, at)
 
 
 # ============================================================================= reading
@@ -949,9 +930,4 @@ def _current_versions(
     versions: Sequence[AgreementVersion], now: datetime
 ) -> dict[int, AgreementVersion]:
     """Per agreement, the version in effect now (the latest effective one)."""
-    current: dict[int, AgreementVersion] = {}
-    for v in versions:
-        assert v.effective_from is not None
-        if v.effective_from <= now and (v.ended_at is None or now < v.ended_at):
-            current[v.agreement_id] = v
-    return current
+    return {v.agreement_id: v for v in versions if _in_effect(v, now)}

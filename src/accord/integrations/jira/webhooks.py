@@ -21,15 +21,13 @@ nothing is returned for a partly valid document.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, TypeVar
 
-from pydantic import ValidationError
-
-from accord.kit.errors import FieldProblem, InvalidInput
+from accord.integrations import ticket_events
+from accord.kit.errors import InvalidInput
 from accord.timers.enums import EventKind, TicketState
 from accord.timers.schemas import TicketEventIn
 
@@ -62,12 +60,9 @@ DEFAULT_PRIORITIES: Final[Mapping[str, str]] = {
     "Low": "P4",
     "Lowest": "P5",
 }
-TITLE_LENGTH: Final = 200
 """`TicketEventIn.title` is at most 200 characters; longer summaries are cut, not refused, since
 the title only labels the ticket."""
 
-_FINISHED = frozenset({TicketState.RESOLVED, TicketState.CLOSED})
-_OPEN = frozenset(TicketState) - _FINISHED - {TicketState.CANCELLED}
 _SYSTEM_PREFIX = re.compile(r"^\[system\]\s*", re.IGNORECASE)
 
 
@@ -214,54 +209,12 @@ def _epoch_ms(node: _Node, name: str) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=raw)
 
 
-def _slug(name: str) -> str:
-    """A display name as a code: ``Payments API`` → ``payments-api``."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-
-
 def _request_type(name: str) -> str:
     """An issue type as a request type: ``[System] Service request`` → ``service_request``."""
-    return _slug(_SYSTEM_PREFIX.sub("", name)).replace("-", "_")
-
-
-def _title(text: str | None) -> str | None:
-    return None if text is None else " ".join(text.split())[:TITLE_LENGTH] or None
-
-
-def _kind(before: TicketState | None, after: TicketState) -> EventKind:
-    """The kind of event a move to ``after`` is: leaving resolved or closed is a reopening."""
-    if after is TicketState.RESOLVED:
-        return EventKind.RESOLVED
-    if after is TicketState.CLOSED:
-        return EventKind.CLOSED
-    if before in _FINISHED and after in _OPEN:
-        return EventKind.REOPENED
-    return EventKind.STATE_CHANGED
+    return ticket_events.slug(_SYSTEM_PREFIX.sub("", name)).replace("-", "_")
 
 
 # ------------------------------------------------------------------------------ building events
-
-_Sourced = tuple[object, str]
-"""A value of a generic event and the source field it came from."""
-
-
-def _event(where: str, **fields: _Sourced | None) -> TicketEventIn:
-    """One validated event; a refused value is reported at the source field it came from (or at
-    ``where``, the body or changelog item, for a value with no single source)."""
-    present = {
-        name: pair for name, pair in fields.items() if pair is not None and pair[0] is not None
-    }
-    try:
-        return TicketEventIn.model_validate({name: value for name, (value, _) in present.items()})
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = error.get("loc") or ("",)
-            source = present[str(loc[0])][1] if str(loc[0]) in present else where
-            problems.append(FieldProblem(source, str(error.get("msg", "invalid"))))
-        first = problems[0]
-        raise InvalidInput(f"{first.field}: {first.message}", problems=problems) from exc
 
 
 @dataclass(frozen=True)
@@ -301,7 +254,7 @@ class _Reader:
         )
 
     def created(
-        self, body: _Node, issue: _Node, issue_id: str, ticket: _Sourced, fields: _Node
+        self, body: _Node, issue: _Node, issue_id: str, ticket: ticket_events.Sourced, fields: _Node
     ) -> list[TicketEventIn]:
         """Created in the status and with the fields the issue has (a creation's changelog, when
         there is one, repeats those fields)."""
@@ -316,7 +269,7 @@ class _Reader:
         priority_named = fields.name_of("priority")
         priority = (self.priority(*priority_named), priority_named[1]) if priority_named else None
         team_named = fields.name_of(self.site.team)
-        team = (_slug(team_named[0]), team_named[1]) if team_named else None
+        team = (ticket_events.slug(team_named[0]), team_named[1]) if team_named else None
         component = fields.name_of("components")
         organization = fields.name_of(self.site.organizations) if self.site.organizations else None
         if self.site.request_type is None:
@@ -327,7 +280,7 @@ class _Reader:
         summary = fields.text("summary")
 
         events = [
-            _event(
+            ticket_events.event(
                 where,
                 id=(f"{issue_id}:created", issue.at("id")),
                 ticket=ticket,
@@ -337,14 +290,16 @@ class _Reader:
                 priority=priority,
                 team=team,
                 request_type=(_request_type(kind_named[0]), kind_named[1]) if kind_named else None,
-                service=(_slug(component[0]), component[1]) if component else None,
-                customer=(_slug(organization[0]), organization[1]) if organization else None,
-                title=(_title(summary), fields.at("summary")),
+                service=(ticket_events.slug(component[0]), component[1]) if component else None,
+                customer=(ticket_events.slug(organization[0]), organization[1])
+                if organization
+                else None,
+                title=(ticket_events.title(summary), fields.at("summary")),
             )
         ]
         if team is not None:
             events.append(
-                _event(
+                ticket_events.event(
                     where,
                     id=(f"{issue_id}:assigned", issue.at("id")),
                     ticket=ticket,
@@ -356,18 +311,20 @@ class _Reader:
         if state is not TicketState.NEW:
             # Created straight into another status (an agent logging a call already worked on).
             events.append(
-                _event(
+                ticket_events.event(
                     where,
                     id=(f"{issue_id}:created:{state.value}", issue.at("id")),
                     ticket=ticket,
-                    kind=(_kind(TicketState.NEW, state), status_path),
+                    kind=(ticket_events.move_kind(TicketState.NEW, state), status_path),
                     occurred_at=opened,
                     state=(state, status_path),
                 )
             )
         return events
 
-    def updated(self, body: _Node, issue_id: str, ticket: _Sourced) -> list[TicketEventIn]:
+    def updated(
+        self, body: _Node, issue_id: str, ticket: ticket_events.Sourced
+    ) -> list[TicketEventIn]:
         changelog = body.child("changelog")
         if changelog is None:
             return []  # a comment or another update with no field changes
@@ -383,7 +340,7 @@ class _Reader:
             item = _Node.of(raw, f"{changelog.at('items')}[{index}]")
             field = (item.text("field") or "").casefold()
             field_id = item.text("fieldId")
-            common: dict[str, _Sourced | None] = {
+            common: dict[str, ticket_events.Sourced | None] = {
                 "id": (f"{issue_id}:{changelog_id}:{index}", changelog.at("id")),
                 "ticket": ticket,
                 "occurred_at": occurred,
@@ -393,9 +350,9 @@ class _Reader:
                 before_name = item.text("fromString")
                 before = self.status(before_name, item.at("fromString")) if before_name else None
                 events.append(
-                    _event(
+                    ticket_events.event(
                         item.path,
-                        kind=(_kind(before, after), item.path),
+                        kind=(ticket_events.move_kind(before, after), item.path),
                         state=(after, item.at("toString")),
                         **common,
                     )
@@ -403,7 +360,7 @@ class _Reader:
             elif field == "priority" or field_id == "priority":
                 priority = self.priority(item.required_text("toString"), item.at("toString"))
                 events.append(
-                    _event(
+                    ticket_events.event(
                         item.path,
                         kind=(EventKind.PRIORITY_CHANGED, item.path),
                         priority=(priority, item.at("toString")),
@@ -416,10 +373,10 @@ class _Reader:
                     continue  # the team was cleared: nobody to hand the ticket to
                 kind = EventKind.HANDOFF if item.text("fromString") else EventKind.ASSIGNED
                 events.append(
-                    _event(
+                    ticket_events.event(
                         item.path,
                         kind=(kind, item.path),
-                        team=(_slug(team), item.at("toString")),
+                        team=(ticket_events.slug(team), item.at("toString")),
                         **common,
                     )
                 )

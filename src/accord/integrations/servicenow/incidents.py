@@ -24,15 +24,13 @@ at random, so that sending the same export or body twice is harmless. Any proble
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from pydantic import ValidationError
-
-from accord.kit.errors import FieldProblem, InvalidInput
+from accord.integrations import ticket_events
+from accord.kit.errors import InvalidInput
 from accord.timers.enums import EventKind, TicketState
 from accord.timers.schemas import TicketEventIn
 
@@ -55,14 +53,11 @@ Change, custom ones) are plain ``on_hold``."""
 PRIORITIES: Final[Mapping[str, str]] = {"1": "P1", "2": "P2", "3": "P3", "4": "P4", "5": "P5"}
 """``priority`` codes (1 - Critical … 5 - Planning) to the priorities agreements name."""
 REQUEST_TYPE: Final = "incident"
-TITLE_LENGTH: Final = 200
 """`TicketEventIn.title` is at most 200 characters; longer short descriptions are cut, not
 refused, since the title only labels the ticket."""
 
 _TABLE_API_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _SYS_ID = re.compile(r"[0-9a-f]{32}")
-_FINISHED = frozenset({TicketState.RESOLVED, TicketState.CLOSED})
-_OPEN = frozenset(TicketState) - _FINISHED - {TicketState.CANCELLED}
 _TRACKED = frozenset({"state", "hold_reason", "priority", "assignment_group"})
 """The change fields that make events; a Business Rule may send others, which are skipped."""
 
@@ -193,16 +188,6 @@ def _stamp(instant: datetime) -> str:
     return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def _slug(name: str) -> str:
-    """A display name as a code: ``Service Desk (L1)`` → ``service-desk-l1``."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-
-
-def _title(text: str | None) -> str | None:
-    return None if text is None else " ".join(text.split())[:TITLE_LENGTH] or None
-
-
 def _priority(text: str, path: str) -> str:
     code = text.split("-", 1)[0].strip()
     if code not in PRIORITIES:
@@ -224,39 +209,7 @@ def _state(code: str, hold_reason: str | None, path: str) -> TicketState:
     return STATES[code]
 
 
-def _kind(before: TicketState | None, after: TicketState) -> EventKind:
-    """The kind of event a move to ``after`` is: leaving resolved or closed is a reopening."""
-    if after is TicketState.RESOLVED:
-        return EventKind.RESOLVED
-    if after is TicketState.CLOSED:
-        return EventKind.CLOSED
-    if before in _FINISHED and after in _OPEN:
-        return EventKind.REOPENED
-    return EventKind.STATE_CHANGED
-
-
 # ------------------------------------------------------------------------------ building events
-
-_Sourced = tuple[object, str]
-"""A value of a generic event and the source field it came from."""
-
-
-def _event(where: str, **fields: _Sourced | None) -> TicketEventIn:
-    """One validated event; a refused value is reported at the source field it came from (or at
-    ``where``, the record or change, for a value with no single source)."""
-    present = {
-        name: pair for name, pair in fields.items() if pair is not None and pair[0] is not None
-    }
-    try:
-        return TicketEventIn.model_validate({name: value for name, (value, _) in present.items()})
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = error.get("loc") or ("",)
-            source = present[str(loc[0])][1] if str(loc[0]) in present else where
-            problems.append(FieldProblem(source, str(error.get("msg", "invalid"))))
-        first = problems[0]
-        raise InvalidInput(f"{first.field}: {first.message}", problems=problems) from exc
 
 
 def _snapshot(record: _Record) -> list[TicketEventIn]:
@@ -268,7 +221,7 @@ def _snapshot(record: _Record) -> list[TicketEventIn]:
     priority_text = record.value("priority")
     priority = _priority(priority_text, record.at("priority")) if priority_text else None
     group = record.display("assignment_group")
-    team = (_slug(group), record.at("assignment_group")) if group else None
+    team = (ticket_events.slug(group), record.at("assignment_group")) if group else None
     service_field = "u_service" if record.display("u_service") else "business_service"
     service_name = record.display(service_field)
     company = record.display("company")
@@ -278,7 +231,7 @@ def _snapshot(record: _Record) -> list[TicketEventIn]:
     where = record.path or "document"
 
     events = [
-        _event(
+        ticket_events.event(
             where,
             id=(f"{sys_id}:created", record.at("sys_id")),
             ticket=ticket,
@@ -288,14 +241,19 @@ def _snapshot(record: _Record) -> list[TicketEventIn]:
             priority=(priority, record.at("priority")),
             team=team,
             request_type=(REQUEST_TYPE, where),
-            service=(_slug(service_name), record.at(service_field)) if service_name else None,
-            customer=(_slug(company), record.at("company")) if company else None,
-            title=(_title(record.value("short_description")), record.at("short_description")),
+            service=(ticket_events.slug(service_name), record.at(service_field))
+            if service_name
+            else None,
+            customer=(ticket_events.slug(company), record.at("company")) if company else None,
+            title=(
+                ticket_events.title(record.value("short_description")),
+                record.at("short_description"),
+            ),
         )
     ]
     if team is not None:
         events.append(
-            _event(
+            ticket_events.event(
                 where,
                 id=(f"{sys_id}:assigned", record.at("sys_id")),
                 ticket=ticket,
@@ -307,7 +265,7 @@ def _snapshot(record: _Record) -> list[TicketEventIn]:
 
     def moved(to: TicketState, kind: EventKind, at: datetime, at_field: str) -> None:
         events.append(
-            _event(
+            ticket_events.event(
                 where,
                 id=(f"{sys_id}:{to.value}:{_stamp(at)}", record.at("sys_id")),
                 ticket=ticket,
@@ -334,7 +292,7 @@ def _snapshot(record: _Record) -> list[TicketEventIn]:
             raise InvalidInput.field(
                 record.at("sys_updated_on"), f"required for a record in state {state.value}"
             )
-        moved(state, _kind(implied, state), updated_at, "sys_updated_on")
+        moved(state, ticket_events.move_kind(implied, state), updated_at, "sys_updated_on")
     return events
 
 
@@ -377,7 +335,7 @@ def _webhook(body: Mapping[str, object], path: str) -> list[TicketEventIn]:
             if at_text is not None
             else (record.required_instant("sys_updated_on"), record.at("sys_updated_on"))
         )
-        common: dict[str, _Sourced | None] = {
+        common: dict[str, ticket_events.Sourced | None] = {
             "id": (f"{event_id}:{index}", envelope.at("event_id")),
             "ticket": ticket,
             "occurred_at": occurred,
@@ -390,16 +348,20 @@ def _webhook(body: Mapping[str, object], path: str) -> list[TicketEventIn]:
             after = _state(change.required("to"), reason, change.at("to"))
             before_code = change.value("from")
             before = _state(before_code, None, change.at("from")) if before_code else None
-            kind = _kind(before, after)
+            kind = ticket_events.move_kind(before, after)
             state_pair = (after, change.at("to"))
-            events.append(_event(change.path, kind=(kind, change.path), state=state_pair, **common))
+            events.append(
+                ticket_events.event(
+                    change.path, kind=(kind, change.path), state=state_pair, **common
+                )
+            )
         elif field == "hold_reason":
             # A new reason while staying on hold (caller → vendor) is a change of state here.
             if "state" in fields or record.value("state") != ON_HOLD:
                 continue
             after = _state(ON_HOLD, change.value("to"), change.at("to"))
             events.append(
-                _event(
+                ticket_events.event(
                     change.path,
                     kind=(EventKind.STATE_CHANGED, change.path),
                     state=(after, change.at("to")),
@@ -409,7 +371,7 @@ def _webhook(body: Mapping[str, object], path: str) -> list[TicketEventIn]:
         elif field == "priority":
             priority = _priority(change.required("to"), change.at("to"))
             events.append(
-                _event(
+                ticket_events.event(
                     change.path,
                     kind=(EventKind.PRIORITY_CHANGED, change.path),
                     priority=(priority, change.at("to")),
@@ -422,10 +384,10 @@ def _webhook(body: Mapping[str, object], path: str) -> list[TicketEventIn]:
                 continue  # left without a group: no team to hand the ticket to
             kind = EventKind.HANDOFF if change.display("from") else EventKind.ASSIGNED
             events.append(
-                _event(
+                ticket_events.event(
                     change.path,
                     kind=(kind, change.path),
-                    team=(_slug(group), change.at("to")),
+                    team=(ticket_events.slug(group), change.at("to")),
                     **common,
                 )
             )

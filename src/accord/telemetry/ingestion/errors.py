@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from accord.kit.errors import FieldProblem, InvalidInput
+from accord.kit.errors import BatchRejected, FieldProblem
 
 
-class RowsRejected(InvalidInput):
+class RowsRejected(BatchRejected):
     """A pushed batch with rows that fail a check configured as *reject* (or are malformed):
-    nothing of the batch is stored. 400, per the Prometheus remote-write convention, so senders
-    do not retry it; ``errors`` lists each row at fault (``rows[12].good``)."""
+    nothing of the batch is stored (400, per the Prometheus remote-write convention, so senders
+    do not retry it); ``errors`` lists each row at fault (``rows[12].good``)."""
 
-    status = 400
     code = "rows-rejected"
     title = "Rows rejected"
 
